@@ -177,3 +177,6 @@ class Export:
     fingerprint: str
     source: str
     report: dict = field(default_factory=dict)
+    # Plan tiers from lowest to highest when the mapping states them; None lets
+    # the label stage order tiers by price per seat instead.
+    tier_order: list[str] | None = None
