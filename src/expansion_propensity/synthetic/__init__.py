@@ -1,7 +1,6 @@
-"""Stage placeholder; replaced by the stage's implementation."""
+"""Synthetic demo export with known true expansion probabilities."""
 
-from expansion_propensity.errors import ExpansionError
+from expansion_propensity.synthetic.command import run_generate
+from expansion_propensity.synthetic.generate import generate_export
 
-
-def run_generate(*args, **kwargs):
-    raise ExpansionError("expansion: this command is not implemented yet")
+__all__ = ["generate_export", "run_generate"]

@@ -1,0 +1,1 @@
+"""Benchmarks: time and memory figures for each pipeline stage, run with `make bench`."""
