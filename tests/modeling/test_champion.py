@@ -1,0 +1,116 @@
+"""The champion gate, unit by unit and across real trainings in one registry."""
+
+from __future__ import annotations
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from expansion_propensity import paths
+from expansion_propensity.config import Config
+from expansion_propensity.errors import InputError
+from expansion_propensity.modeling.bundle import load_bundle
+from expansion_propensity.modeling.champion import decide
+from expansion_propensity.modeling.train import train_from_snapshots
+
+
+def test_gate_promotes_when_beating_both():
+    decision = decide("pr_auc", 0.40, 0.20, champion_value=0.35, champion_version="3")
+
+    assert decision.promoted
+    assert decision.alias == "champion"
+    assert "beats the baseline's 0.2000 and champion version 3's 0.3500" in decision.reason
+
+
+def test_gate_rejects_model_losing_to_baseline():
+    decision = decide("pr_auc", 0.18, 0.20)
+
+    assert not decision.promoted
+    assert decision.alias == "challenger"
+    assert "does not beat the weighted-formula baseline's 0.2000" in decision.reason
+
+
+def test_gate_rejects_tie_with_champion():
+    decision = decide("pr_auc", 0.35, 0.20, champion_value=0.35, champion_version="2")
+
+    assert not decision.promoted
+    assert "does not beat the current champion (version 2)" in decision.reason
+
+
+def test_gate_lower_is_better_metric():
+    assert decide("brier", 0.08, 0.10).promoted
+    assert not decide("brier", 0.12, 0.10).promoted
+
+
+def _config(fast_config: Config, **lightgbm) -> Config:
+    return fast_config.model_copy(
+        update={"lightgbm": fast_config.lightgbm.model_copy(update=lightgbm)}
+    )
+
+
+@pytest.mark.slow
+def test_gate_across_trainings(project, snapshots, fast_config):
+    weak = _config(fast_config, n_estimators=5, num_leaves=2, learning_rate=0.1)
+    name = fast_config.tracking.registered_model
+    client = MlflowClient()
+
+    first = train_from_snapshots(snapshots, weak, paths.champion_dir())
+    assert first.decision.promoted
+    exported_at = (paths.champion_dir() / "MLmodel").stat().st_mtime_ns
+
+    better = train_from_snapshots(snapshots, fast_config, paths.champion_dir())
+    assert better.decision.promoted
+    assert better.decision.champion_version == "1"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    assert (paths.champion_dir() / "MLmodel").stat().st_mtime_ns > exported_at
+
+    worse = train_from_snapshots(snapshots, weak, paths.champion_dir())
+    assert not worse.decision.promoted
+    assert worse.exported_to is None
+    assert (paths.champion_dir() / "MLmodel").stat().st_mtime_ns > exported_at
+    assert "does not beat the current champion (version 2)" in worse.decision.reason
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "2"
+    challenger = client.get_model_version_by_alias(name, "challenger")
+    assert str(challenger.version) == "3"
+    assert challenger.tags["gate_reason"] == worse.decision.reason
+
+    # A new export folder receives the current champion, not the challenger.
+    other = project / "elsewhere"
+    again = train_from_snapshots(snapshots, weak, other)
+    assert not again.decision.promoted
+    assert again.exported_to == other
+    exported_bundle, _ = load_bundle(other)
+    assert exported_bundle.metadata["run_id"] == better.run_ids["lightgbm"]
+    mlflow.set_tracking_uri(None)
+
+
+@pytest.mark.slow
+def test_tuning_logs_nested_trials(project, snapshots, fast_config):
+    result = train_from_snapshots(snapshots, fast_config, paths.champion_dir(), tune=True)
+
+    search = result.models.tuning_run_id
+    trials = mlflow.search_runs(filter_string=f"tags.mlflow.parentRunId = '{search}'")
+    assert len(trials) == fast_config.tuning.n_trials
+    assert (trials["tags.model"] == "lightgbm-trial").all()
+    parent = result.run_ids["lightgbm"]
+    assert MlflowClient().get_run(parent).data.tags["tuning_run_id"] == search
+    assert set(result.models.tuned_params) == {
+        "num_leaves",
+        "learning_rate",
+        "min_child_samples",
+        "colsample_bytree",
+        "reg_lambda",
+    }
+    params = MlflowClient().get_run(parent).data.params
+    assert params["tuned"] == "True"
+    assert params["num_leaves"] == str(result.models.tuned_params["num_leaves"])
+    mlflow.set_tracking_uri(None)
+
+
+def test_unknown_champion_metric_raises(project, snapshots, fast_config):
+    config = fast_config.model_copy(
+        update={"tracking": fast_config.tracking.model_copy(update={"champion_metric": "f1"})}
+    )
+
+    with pytest.raises(InputError, match="champion_metric 'f1' is not a test metric"):
+        train_from_snapshots(snapshots, config, paths.champion_dir())
