@@ -61,6 +61,17 @@ def configure_tracking() -> str:
     return uri
 
 
+def data_source_key(data_dir: Path | str, mapping: Path | str | None = None) -> str:
+    """Return a stable name for an export's source: the mapping's name, else the folder's.
+
+    Model versions are tagged with it, so that scoring an export never picks a
+    champion that was trained on a different source (the demo, say).
+    """
+    if mapping is not None:
+        return Path(str(mapping)).stem
+    return Path(data_dir).resolve().name
+
+
 def ensure_experiment(config: Config) -> str:
     """Create the config's experiment (artifacts under <project root>/mlruns) if needed.
 

@@ -115,8 +115,12 @@ def _load_pyfunc(uri: str):
     return model, model.unwrap_python_model().bundle
 
 
-def _registry_champion(config: Config) -> tuple[ModelBundle, dict] | None:
-    """Load models:/<registered_model>@champion, or return None when there is none."""
+def _version_source(version) -> str | None:
+    return (version.tags or {}).get("data_source")
+
+
+def _champion_version(config: Config):
+    """Return the registry's champion ModelVersion, or None when there is none."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -125,23 +129,97 @@ def _registry_champion(config: Config) -> tuple[ModelBundle, dict] | None:
     configure_tracking()
     name = config.tracking.registered_model
     try:
-        version = MlflowClient().get_model_version_by_alias(name, "champion")
+        return MlflowClient().get_model_version_by_alias(name, "champion")
     except MlflowException as err:
         logger.debug("No registry champion for %s: %s", name, err)
         return None
 
-    uri = f"models:/{name}@champion"
+
+def _latest_version_for_source(config: Config, data_source: str):
+    """Return the newest registered version trained on ``data_source``, or None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    name = config.tracking.registered_model
+    try:
+        versions = MlflowClient().search_model_versions(f"name='{name}'")
+    except MlflowException as err:
+        logger.debug("Cannot list versions of %s: %s", name, err)
+        return None
+    matching = [v for v in versions if _version_source(v) == data_source]
+    return max(matching, key=lambda v: int(v.version), default=None)
+
+
+def _load_version(config: Config, version, uri: str) -> tuple[ModelBundle, dict]:
     _, bundle = _load_pyfunc(uri)
-    return bundle, {"source": uri, "model_version": str(version.version), "run_id": version.run_id}
+    info = {
+        "source": uri,
+        "model_version": str(version.version),
+        "run_id": version.run_id,
+        "data_source": _version_source(version),
+    }
+    return bundle, info
+
+
+def _registry_champion(
+    config: Config, data_source: str | None = None
+) -> tuple[ModelBundle, dict] | None:
+    """Load the registry's champion; with ``data_source``, only one trained on that source."""
+    version = _champion_version(config)
+    if version is None:
+        return None
+    source = _version_source(version)
+    if data_source is not None and source is not None and source != data_source:
+        logger.debug("The champion was trained on %r, not %r", source, data_source)
+        return None
+    uri = f"models:/{config.tracking.registered_model}@champion"
+    return _load_version(config, version, uri)
+
+
+def _registry_model_for_source(config: Config, data_source: str) -> tuple[ModelBundle, dict]:
+    """Load the champion when it was trained on ``data_source``, else that source's latest version.
+
+    The champion alias is one per registered model. When it belongs to another
+    source, the newest version trained on this one scores instead, with a
+    warning that repeats why it did not become champion.
+    """
+    found = _registry_champion(config, data_source)
+    if found is not None:
+        return found
+
+    name = config.tracking.registered_model
+    champion = _champion_version(config)
+    latest = _latest_version_for_source(config, data_source)
+    if latest is None:
+        trained_on = _version_source(champion) if champion is not None else None
+        where = f"the champion was trained on {trained_on!r}" if trained_on else "none is champion"
+        raise ModelError(
+            f"no model trained on export {data_source!r} is registered as {name!r} ({where}); "
+            "run `make train` with the same DATA and MAPPING first"
+        )
+
+    reason = (latest.tags or {}).get("gate_reason", "it did not pass the champion gate")
+    logger.warning(
+        "No champion was trained on export %r, so scoring uses version %s, the latest trained "
+        "on it, which is not the champion: %s",
+        data_source,
+        latest.version,
+        reason,
+    )
+    bundle, info = _load_version(config, latest, f"models:/{name}/{latest.version}")
+    info["not_champion_reason"] = reason
+    return bundle, info
 
 
 def load_bundle(
-    model: str | Path | None = None, config: Config | None = None
+    model: str | Path | None = None, config: Config | None = None, data_source: str | None = None
 ) -> tuple[ModelBundle, dict]:
     """Load a model bundle and describe where it came from.
 
     With ``model=None``, try the registry's champion alias at the current
-    tracking URI, then the exported champion folder. A str or Path is an MLflow
+    tracking URI, then the exported champion folder. With ``data_source`` too
+    (see ``tracking.data_source_key``), the registry lookup takes only a model
+    trained on that source: the champion when it is one, else the latest. A str or Path is an MLflow
     model URI (``models:/...``, ``runs:/...``) or a model folder.
 
     Returns the bundle and ``{"source", "model_version", "run_id"}``. Raises
@@ -151,6 +229,8 @@ def load_bundle(
 
     config = config or Config()
     if model is None:
+        if data_source is not None and _champion_or_source_registered(config, data_source):
+            return _registry_model_for_source(config, data_source)
         found = _registry_champion(config)
         if found is not None:
             return found
@@ -189,6 +269,13 @@ def load_bundle(
     }
     info.update(_registry_version(uri))
     return bundle, info
+
+
+def _champion_or_source_registered(config: Config, data_source: str) -> bool:
+    """Return whether the registry has a champion or any version trained on ``data_source``."""
+    if _champion_version(config) is not None:
+        return True
+    return _latest_version_for_source(config, data_source) is not None
 
 
 def _registry_version(uri: str) -> dict:

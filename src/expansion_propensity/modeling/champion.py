@@ -85,11 +85,12 @@ def _values(values: dict, champion_version: str | None) -> dict:
 
 
 def rescore_champion(
-    config: Config, X_test: pd.DataFrame, y_test: np.ndarray
+    config: Config, X_test: pd.DataFrame, y_test: np.ndarray, data_source: str | None = None
 ) -> tuple[float, str] | None:
     """Score the registry's current champion on these test rows.
 
-    Returns (metric value, version), or None when there is no champion. A
+    Returns (metric value, version), or None when there is no champion or,
+    with ``data_source``, when the champion was trained on another source. A
     champion that cannot score the rows (trained on other feature columns) is
     logged and treated as absent, because it could not be used to score either.
     """
@@ -98,7 +99,7 @@ def rescore_champion(
     from expansion_propensity.modeling.bundle import _registry_champion
 
     try:
-        found = _registry_champion(config)
+        found = _registry_champion(config, data_source)
     except (MlflowException, OSError, ImportError, AttributeError) as err:
         # The alias exists but its model cannot be loaded (deleted artifacts, an
         # incompatible package version), so it cannot score accounts either.
@@ -129,11 +130,15 @@ def rescore_champion(
     return metrics[metric], str(info["model_version"])
 
 
-def set_alias(registered_model: str, version: str, decision: GateDecision) -> None:
-    """Point the decision's alias at ``version`` and tag the version with the reason."""
+def set_alias(
+    registered_model: str, version: str, decision: GateDecision, data_source: str | None = None
+) -> None:
+    """Point the decision's alias at ``version`` and tag the version with the reason and source."""
     from mlflow import MlflowClient
 
     client = MlflowClient()
+    if data_source is not None:
+        client.set_model_version_tag(registered_model, version, "data_source", data_source)
     client.set_registered_model_alias(registered_model, decision.alias, version)
     client.set_model_version_tag(registered_model, version, "gate_decision", decision.alias)
     client.set_model_version_tag(registered_model, version, "gate_reason", decision.reason)

@@ -22,7 +22,7 @@ from expansion_propensity.modeling.oracle import find_truth, oracle_probabilitie
 from expansion_propensity.modeling.potential import potential_metrics
 from expansion_propensity.modeling.pyfunc import save_bundle
 from expansion_propensity.modeling.summary import print_summary
-from expansion_propensity.tracking import ensure_experiment, git_commit
+from expansion_propensity.tracking import data_source_key, ensure_experiment, git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def gate_and_export(
 ) -> tuple[GateDecision, Path | None]:
     """Apply the champion gate to the new version and export it when it becomes champion."""
     metric = config.tracking.champion_metric
-    current = rescore_champion(config, periods.test, periods.labels("test"))
+    data_source = models.bundle.metadata.get("data_source")
+    current = rescore_champion(config, periods.test, periods.labels("test"), data_source)
     decision = decide(
         metric,
         evaluation.metrics["lightgbm"][metric],
@@ -92,11 +93,11 @@ def gate_and_export(
         champion_version=None if current is None else current[1],
     )
     if version is not None:
-        set_alias(config.tracking.registered_model, version, decision)
+        set_alias(config.tracking.registered_model, version, decision, data_source)
 
     if not decision.promoted:
         logger.warning("Version %s is the challenger: %s", version, decision.reason)
-        return decision, export_current_champion(config, periods, out)
+        return decision, export_current_champion(config, periods, out, data_source)
 
     logger.info("Version %s is the new champion: %s", version, decision.reason)
     models.bundle.metadata["model_version"] = version
@@ -104,7 +105,9 @@ def gate_and_export(
     return decision, save_bundle(models.bundle, periods.test, out)
 
 
-def export_current_champion(config: Config, periods: Periods, out: Path) -> Path | None:
+def export_current_champion(
+    config: Config, periods: Periods, out: Path, data_source: str | None = None
+) -> Path | None:
     """Export the registry's champion to ``out`` when that folder contains no model yet.
 
     A training whose model loses the gate leaves an existing export alone, but a
@@ -112,7 +115,7 @@ def export_current_champion(config: Config, periods: Periods, out: Path) -> Path
     """
     if (Path(out) / "MLmodel").is_file():
         return None
-    found = _registry_champion(config)
+    found = _registry_champion(config, data_source)
     if found is None:
         return None
     bundle, info = found
@@ -126,6 +129,7 @@ def train_from_snapshots(
     out: Path,
     *,
     data_fingerprint: str = "unknown",
+    data_source: str = "unknown",
     truth_file: Path | None = None,
     tune: bool = False,
 ) -> TrainResult:
@@ -135,6 +139,7 @@ def train_from_snapshots(
     ensure_experiment(config)
     tags = {
         "data_fingerprint": data_fingerprint,
+        "data_source": data_source,
         "git_commit": git_commit(),
         "config_hash": config.fingerprint(),
     }
@@ -195,7 +200,13 @@ def run_train(
         logger.info("Found true probabilities at %s; the oracle is evaluated too", truth_file)
 
     result = train_from_snapshots(
-        table, config, Path(out), data_fingerprint=fingerprint, truth_file=truth_file, tune=tune
+        table,
+        config,
+        Path(out),
+        data_fingerprint=fingerprint,
+        data_source=data_source_key(data_dir, mapping),
+        truth_file=truth_file,
+        tune=tune,
     )
     result.elapsed_seconds = time.perf_counter() - started
     print_summary(result)

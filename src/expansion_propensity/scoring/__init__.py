@@ -1,7 +1,6 @@
-"""Stage placeholder; replaced by the stage's implementation."""
+"""Batch scoring: propensity, SHAP drivers, tiers, plays and a report per active account."""
 
-from expansion_propensity.errors import ExpansionError
+from expansion_propensity.scoring.run import run_score
+from expansion_propensity.scoring.score import ScoringResult, score_accounts
 
-
-def run_score(*args, **kwargs):
-    raise ExpansionError("expansion: this command is not implemented yet")
+__all__ = ["ScoringResult", "run_score", "score_accounts"]
