@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +62,10 @@ VerboseOption = Annotated[
 
 def _setup(verbose: bool) -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # Rich falls back to 80 columns when output is piped or logged, which wraps
+    # the score tables into unreadable cells; rich reads COLUMNS before that.
+    if not sys.stderr.isatty():
+        os.environ.setdefault("COLUMNS", "140")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",

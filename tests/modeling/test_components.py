@@ -133,8 +133,8 @@ def test_summary_flags_near_chance():
     text = console.export_text()
     assert "The models score near chance on this data" in text
     assert "Version 4 is the challenger" in text
-    assert "There is no champion yet" in text
-    assert "--model models:/propensity/4" in text
+    assert "No champion was trained on this export" in text
+    assert "uses version 4, the latest trained on it" in text
     assert "AUC gap to oracle" in text
     assert "Training took 12.5 s" in text
 

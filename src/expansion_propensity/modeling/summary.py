@@ -85,8 +85,8 @@ def print_summary(result: TrainResult, console: Console | None = None) -> None:
             console.print(f"Exported the current champion to {result.exported_to}.")
         if decision.champion_version is None:
             console.print(
-                "There is no champion yet, so `expansion score` needs "
-                f"--model models:/{result.registered_model}/{version} until a training beats "
-                "the baseline."
+                "No champion was trained on this export, so `expansion score` on it uses "
+                f"version {version}, the latest trained on it, and warns that it is not the "
+                "champion."
             )
     console.print(f"Training took {result.elapsed_seconds:.1f} s.")
