@@ -77,12 +77,15 @@ def _peak_rss_mib() -> float:
 
 def child_score(data_dir: str, out: str) -> dict:
     """Time run_score on ``data_dir`` in this process; report seconds and peak RSS."""
+    from expansion_propensity import paths
     from expansion_propensity.config import Config
     from expansion_propensity.scoring import run_score
 
     rss_before = _peak_rss_mib()
     started = time.perf_counter()
-    run_score(Path(data_dir), None, Config(), Path(out))
+    # The large export is scored with the demo's exported champion: the registry
+    # would only offer a model trained on the same export folder.
+    run_score(Path(data_dir), None, Config(), Path(out), model=str(paths.champion_dir()))
     seconds = time.perf_counter() - started
 
     manifest = json.loads(next(Path(out).glob("*/manifest.json")).read_text())

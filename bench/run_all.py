@@ -25,7 +25,11 @@ def discover() -> list[str]:
 def main(names: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, dict] = {}
+    # Running a subset keeps the other modules' last results in the summary.
+    summary_path = RESULTS / "summary.json"
+    summary: dict[str, dict] = (
+        json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    )
 
     for name in names or discover():
         module = importlib.import_module(f"bench.{name}")
@@ -34,7 +38,7 @@ def main(names: list[str]) -> int:
         summary[name] = module.main(RESULTS)
         print(f"== {name} finished in {time.perf_counter() - started:.1f} s", flush=True)
 
-    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    summary_path.write_text(json.dumps(summary, indent=2, default=str))
     print(f"results written to {RESULTS}")
     return 0
 

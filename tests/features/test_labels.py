@@ -149,3 +149,15 @@ def test_churn_in_window_is_not_expansion(make_export, make_config):
     assert seats.loc["2024-05-01", "label"] == 0
     # After the churn the account leaves the snapshots.
     assert seats.index.max() == pd.Timestamp("2024-05-01")
+
+
+def test_churn_on_window_end_keeps_label(make_export, make_config):
+    # 2024-05-30 is day 90 after 2024-03-01: outside that window, inside the next.
+    churn = [{"account_id": "seats", "churn_date": "2024-05-30"}]
+    export = _history(make_export, "2024-09-28", churn_events=churn)
+    table = build_snapshots(export, make_config(min_history_days=31)).table
+    seats = table[table["account_id"] == "seats"].set_index("snapshot_date")
+
+    assert seats.loc["2024-03-01", "label"] == 1
+    assert seats.loc["2024-04-01", "label"] == 0
+    assert seats.loc["2024-05-01", "label"] == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from expansion_propensity.features import build_snapshots
+from expansion_propensity.features import build_scoring_frame, build_snapshots
 from expansion_propensity.features.registry import feature_names
 
 EVENT_DAY = "2024-05-01"  # a snapshot date
@@ -92,11 +92,11 @@ ADDITIONS = {
 }  # fmt: skip
 
 
-def _export(make_export, **changes):
+def _export(make_export, base_usage=USAGE, **changes):
     rows = {
         "accounts": ACCOUNTS + [{"account_id": "c", "customer_since": EVENT_DAY}],
         "subscriptions": list(SUBSCRIPTIONS),
-        "usage": list(USAGE),
+        "usage": list(base_usage),
         "tickets": list(TICKETS),
         "surveys": list(SURVEYS),
         "churn_events": [],
@@ -151,3 +151,69 @@ def test_earlier_event_does_change_features(make_export, make_config):
     changed = after.loc[after["snapshot_date"] == EVENT_DAY].set_index("account_id")
     assert changed.loc["a", "usage_events_30d"] == 520.0
     assert not before.equals(after)
+
+
+def test_later_subscription_keeps_earlier_usage(make_export, make_config):
+    # The snapshot counts usage filed under a subscription it does not know yet.
+    # Recording that subscription's later start must not remove the usage.
+    config = make_config(min_history_days=60)
+    usage = [{**_usage("2024-04-25"), "subscription_id": "a3"}]
+    later = [
+        {"subscription_id": "a3", "account_id": "a", "start_date": LATER_DAY,
+         "plan_tier": "Pro", "seats": 10, "arr": 12_000.0}
+    ]  # fmt: skip
+    before = _features_up_to_event(_export(make_export, usage=usage), config)
+    after = _features_up_to_event(_export(make_export, usage=usage, subscriptions=later), config)
+
+    assert before.loc[before["snapshot_date"] == EVENT_DAY, "usage_events_30d"].max() == 520.0
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_later_add_on_buyers_keep_core(make_export, make_config):
+    # Every product is named. Accounts that buy only the add-on after the
+    # snapshot make it the most held product, yet the core of earlier snapshots stays.
+    def period(sub_id, account, start, product, seats, arr):
+        return {"subscription_id": sub_id, "account_id": account, "start_date": start,
+                "plan_tier": "Pro", "seats": seats, "arr": arr, "product": product}  # fmt: skip
+
+    rows = {
+        "accounts": [{"account_id": x, "customer_since": "2024-01-01"} for x in "abcdef"],
+        "usage": [
+            {"account_id": "a", "usage_date": "2024-01-02", "feature": "f1", "usage_count": 1}
+        ],  # fmt: skip
+    }
+    bought_before = [
+        period("a1", "a", "2024-01-01", "core", 10, 10_000.0),
+        period("a2", "a", "2024-01-01", "analytics", 50, 5_000.0),
+        period("b1", "b", "2024-01-01", "core", 20, 20_000.0),
+    ]
+    later = [period(f"{x}1", x, "2024-07-01", "analytics", 5, 5_000.0) for x in "cdef"]
+    date = pd.Timestamp("2024-06-01")
+    config = make_config()
+    before = build_scoring_frame(
+        make_export("2024-12-31", subscriptions=bought_before, **rows), config, date
+    )
+    after = build_scoring_frame(
+        make_export("2024-12-31", subscriptions=bought_before + later, **rows), config, date
+    )
+
+    assert before.set_index("account_id")["seats"].to_dict() == {"a": 10.0, "b": 20.0}
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_columns_reported_later_stay_missing(make_export, make_config):
+    # An export that starts reporting active users and premium flags after the
+    # snapshot: before it, those features are missing, not a real 0.
+    config = make_config(min_history_days=60)
+    plain = [
+        {key: value for key, value in row.items() if key not in ("active_users", "is_premium")}
+        for row in USAGE
+    ]
+    before = _features_up_to_event(_export(make_export, base_usage=plain), config)
+    after = _features_up_to_event(
+        _export(make_export, base_usage=plain, usage=[_usage(LATER_DAY)]), config
+    )
+
+    assert before["active_users_30d"].isna().all()
+    assert before["premium_features_90d"].isna().all()
+    pd.testing.assert_frame_equal(before, after)

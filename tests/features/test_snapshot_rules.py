@@ -12,7 +12,7 @@ from expansion_propensity.features.clean import (
     SURVEY_BEFORE_CUSTOMER,
     TICKET_BEFORE_CUSTOMER,
     USAGE_AFTER_END,
-    USAGE_BEFORE_START,
+    USAGE_BEFORE_CUSTOMER,
 )
 from expansion_propensity.features.prepare import order_tiers
 
@@ -148,7 +148,7 @@ def test_tier_missing_from_order_raises(make_export):
 
 
 def test_named_core_product(make_export):
-    # Every product named: the one most accounts hold is the core product.
+    # Every product named: the product of the account's first paid period is its core.
     export = make_export(
         "2024-12-31",
         accounts=[{"account_id": a, "customer_since": "2024-01-01"} for a in ("a", "b")],
@@ -164,6 +164,26 @@ def test_named_core_product(make_export):
     assert frame.loc["a", "seats"] == 7.0
     assert frame.loc["a", "plan_tier"] == "Pro"
     assert frame.loc["a", "products"] == 2.0
+
+
+def test_core_tie_goes_to_more_buyers(make_export):
+    # Core and a dearer add-on start on the same day: the product more accounts
+    # had bought by then is the core, whatever its ARR.
+    export = make_export(
+        "2024-12-31",
+        accounts=[{"account_id": a, "customer_since": "2024-01-01"} for a in ("a", "b")],
+        subscriptions=[
+            _subscription("1", "b", "2024-01-01", seats=3, product="core"),
+            _subscription("2", "a", "2024-03-01", seats=7, arr=1_000.0, product="core"),
+            _subscription("3", "a", "2024-03-01", seats=0, arr=9_000.0, product="sso"),
+        ],
+    )
+    frame = build_scoring_frame(export, Config(), pd.Timestamp("2024-06-01")).set_index(
+        "account_id"
+    )
+
+    assert frame.loc["a", "seats"] == 7.0
+    assert frame.loc["a", "plan_tier"] == "Pro"
 
 
 @pytest.fixture
@@ -190,7 +210,7 @@ def contradicting(make_export):
 def test_excluded_counts_by_reason(contradicting, make_config):
     result = build_snapshots(contradicting, make_config())
     assert result.excluded == {
-        USAGE_BEFORE_START: 1,
+        USAGE_BEFORE_CUSTOMER: 1,
         USAGE_AFTER_END: 2,
         TICKET_BEFORE_CUSTOMER: 1,
         SURVEY_BEFORE_CUSTOMER: 1,

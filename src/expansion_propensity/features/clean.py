@@ -15,12 +15,12 @@ from expansion_propensity.contract import Export
 
 logger = logging.getLogger(__name__)
 
-USAGE_BEFORE_START = "usage_before_subscription_start"
+USAGE_BEFORE_CUSTOMER = "usage_before_customer_since"
 USAGE_AFTER_END = "usage_after_subscription_end"
 TICKET_BEFORE_CUSTOMER = "ticket_before_customer_since"
 SURVEY_BEFORE_CUSTOMER = "survey_before_customer_since"
 EXCLUSION_REASONS = (
-    USAGE_BEFORE_START,
+    USAGE_BEFORE_CUSTOMER,
     USAGE_AFTER_END,
     TICKET_BEFORE_CUSTOMER,
     SURVEY_BEFORE_CUSTOMER,
@@ -38,28 +38,34 @@ class CleanEvents:
 
 
 def exclude_contradicting(export: Export) -> CleanEvents:
-    """Drop usage outside its subscription and tickets or surveys before the customer start.
+    """Drop usage before the account became a customer or after its subscription ended,
+    and tickets or surveys before the customer start.
 
-    Usage on a subscription's end date is kept: exports often record the last
-    day in force as the end date, so only usage after it contradicts the record.
-    Usage without a known subscription cannot be checked and is kept.
+    Usage is not checked against its own subscription's start: that start can
+    lie after a snapshot (a renewal filed ahead), and dropping earlier usage
+    because of it would let a later record change the snapshot's features.
+    The account's start is the earlier of ``customer_since`` and its first
+    subscription start, so it is already known at any snapshot where the
+    account pays. Usage on a subscription's end date is kept: exports often
+    record the last day in force as the end date, so only usage after it
+    contradicts the record. Usage without a known subscription skips that check.
     """
     usage = export.usage
-    subscription_dates = export.subscriptions.set_index("subscription_id")[
-        ["start_date", "end_date"]
-    ]
-    start = usage["subscription_id"].map(subscription_dates["start_date"])
-    end = usage["subscription_id"].map(subscription_dates["end_date"])
-    before_start = (usage["usage_date"] < start).fillna(False).to_numpy(dtype=bool)
+    since = export.accounts.drop_duplicates("account_id").set_index("account_id")["customer_since"]
+    first_start = export.subscriptions.groupby("account_id")["start_date"].min()
+    account_start = pd.concat([since, first_start], axis=1).min(axis=1)
+    before_customer = _before(usage, "usage_date", account_start).to_numpy(dtype=bool)
+
+    subscription_end = export.subscriptions.set_index("subscription_id")["end_date"]
+    end = usage["subscription_id"].map(subscription_end)
     after_end = (usage["usage_date"] > end).fillna(False).to_numpy(dtype=bool)
 
-    since = export.accounts.set_index("account_id")["customer_since"]
     ticket_early = _before(export.tickets, "opened_at", since)
     survey_early = _before(export.surveys, "survey_date", since)
 
     excluded = {
-        USAGE_BEFORE_START: int(before_start.sum()),
-        USAGE_AFTER_END: int((after_end & ~before_start).sum()),
+        USAGE_BEFORE_CUSTOMER: int(before_customer.sum()),
+        USAGE_AFTER_END: int((after_end & ~before_customer).sum()),
         TICKET_BEFORE_CUSTOMER: int(ticket_early.sum()),
         SURVEY_BEFORE_CUSTOMER: int(survey_early.sum()),
     }
@@ -68,7 +74,7 @@ def exclude_contradicting(export: Export) -> CleanEvents:
             logger.info("excluded %d events: %s", count, reason.replace("_", " "))
 
     return CleanEvents(
-        usage=usage.loc[~(before_start | after_end)],
+        usage=usage.loc[~(before_customer | after_end)],
         tickets=export.tickets.loc[~ticket_early],
         surveys=export.surveys.loc[~survey_early],
         excluded=excluded,

@@ -16,7 +16,7 @@ import pandas as pd
 from expansion_propensity.contract import Export
 from expansion_propensity.errors import InputError
 from expansion_propensity.features.clean import exclude_contradicting
-from expansion_propensity.features.timeline import to_days
+from expansion_propensity.features.timeline import event_keys, to_days
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ def order_tiers(export: Export) -> list[str]:
             )
         return list(export.tier_order)
 
+    # NOTE: the inferred order uses prices from the whole export, so periods
+    # after a snapshot can reorder tiers and change plan_tier there for accounts
+    # holding two core tiers at once. A tier_order in the mapping avoids it.
     priced = subscriptions[(subscriptions["seats"] > 0) & (subscriptions["arr"] > 0)]
     per_seat = (priced["arr"] / priced["seats"]).groupby(priced["plan_tier"]).median()
     per_seat = per_seat.reindex(tiers_seen)
@@ -118,7 +121,7 @@ def _subscriptions(
 ) -> pd.DataFrame:
     """Paid subscription periods; ARR-free periods (trials, free add-ons) carry no feature."""
     paid = subscriptions[subscriptions["arr"].fillna(0) > 0]
-    product = _product_keys(subscriptions).loc[paid.index]
+    product = subscriptions["product"].astype("string").fillna(CORE_PRODUCT).loc[paid.index]
     frame = pd.DataFrame(
         {
             "code": _codes(paid["account_id"], account_ids),
@@ -132,25 +135,40 @@ def _subscriptions(
     )
     frame = frame[(frame["code"] >= 0) & (frame["end"] > frame["start"])]
     frame["product_code"] = pd.factorize(frame["product"], sort=True)[0]
-    frame["is_core"] = frame["product"] == CORE_PRODUCT
+    frame["is_core"] = _core_flags(frame)
     return frame.reset_index(drop=True)
 
 
-def _product_keys(subscriptions: pd.DataFrame) -> pd.Series:
-    """Map products to keys where CORE_PRODUCT marks the core product.
+def _core_flags(periods: pd.DataFrame) -> np.ndarray:
+    """Flag the periods of each account's core product.
 
-    An empty product is the core product. An export that names every product
-    has no empty one. There the product held by the most accounts is taken as
-    the core, because every customer buys it and add-ons come on top.
+    An empty product is the core product. So is the product of the account's
+    first paid period, because customers buy the core first and add-ons on top.
+    When several products start that day, the core is an empty product, else
+    the one the most accounts had bought by then, then the highest ARR, then
+    the first name. Counting buyers only up to that day keeps purchases after
+    a snapshot from changing which product is core in it.
     """
-    product = subscriptions["product"].astype("string")
-    if product.isna().any() or product.empty:
-        return product.fillna(CORE_PRODUCT)
+    first_start = periods.groupby("code")["start"].transform("min")
+    candidates = periods[periods["start"] == first_start]
 
-    holders = subscriptions["account_id"].groupby(product).nunique()
-    core = holders.sort_index().idxmax()
-    logger.info("subscriptions name every product; taking %r as the core product", core)
-    return product.mask(product == core, CORE_PRODUCT)
+    # Accounts that had started each product by each candidate's day.
+    product_starts = periods.groupby(["product_code", "code"])["start"].min().reset_index()
+    keys = np.sort(event_keys(product_starts["product_code"], product_starts["start"]))
+    product_code = candidates["product_code"].to_numpy()
+    buyers = np.searchsorted(
+        keys, event_keys(product_code, candidates["start"]), side="right"
+    ) - np.searchsorted(keys, event_keys(product_code, np.zeros(len(candidates))), side="left")
+
+    ranked = candidates.assign(
+        named=candidates["product"] != CORE_PRODUCT, buyers=-buyers, order=-candidates["arr"]
+    )
+    first = ranked.sort_values(
+        ["code", "named", "buyers", "order", "product"], kind="stable"
+    ).drop_duplicates("code")
+    core_product = pd.Series(first["product"].to_numpy(), index=first["code"].to_numpy())
+    first_product = periods["product"] == periods["code"].map(core_product)
+    return ((periods["product"] == CORE_PRODUCT) | first_product).to_numpy(dtype=bool)
 
 
 def _usage(usage: pd.DataFrame, account_ids: pd.Index, catalogue: pd.Index) -> pd.DataFrame:

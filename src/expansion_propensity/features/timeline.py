@@ -45,7 +45,8 @@ def from_days(days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _keys(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+def event_keys(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Combine group codes and day numbers into one int64 key that sorts by code, then day."""
     return np.asarray(codes, dtype=np.int64) * SPAN + np.clip(np.asarray(days, np.int64), 0, NEVER)
 
 
@@ -58,12 +59,12 @@ class EventIndex:
     def __init__(self, codes: np.ndarray, days: np.ndarray) -> None:
         days = np.asarray(days, dtype=np.int64)
         dated = np.flatnonzero(days < NEVER)
-        keys = _keys(np.asarray(codes, dtype=np.int64)[dated], days[dated])
+        keys = event_keys(np.asarray(codes, dtype=np.int64)[dated], days[dated])
         self.order = dated[np.argsort(keys, kind="stable")]
         self.keys = np.sort(keys, kind="stable")
 
     def _positions(self, query_codes: np.ndarray, query_days: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.keys, _keys(query_codes, query_days), side="left")
+        return np.searchsorted(self.keys, event_keys(query_codes, query_days), side="left")
 
     def sum_before(
         self, values: np.ndarray | float, query_codes: np.ndarray, query_days: np.ndarray
@@ -147,7 +148,7 @@ def max_per_day(
 
     Returns ``(codes, days, maxima)`` sorted by code, then day.
     """
-    keys = _keys(codes, days)
+    keys = event_keys(codes, days)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     if len(keys) == 0:
@@ -211,10 +212,12 @@ def explode_windows(
 
     Queries must be sorted by (code, day). Returns ``(event_positions, query_positions)``.
     """
-    query_keys = _keys(query_codes, query_days)
+    query_keys = event_keys(query_codes, query_days)
     event_days = np.asarray(event_days, dtype=np.int64)
-    low = np.searchsorted(query_keys, _keys(event_codes, event_days), side="right")
-    high = np.searchsorted(query_keys, _keys(event_codes, event_days + window_days), side="right")
+    low = np.searchsorted(query_keys, event_keys(event_codes, event_days), side="right")
+    high = np.searchsorted(
+        query_keys, event_keys(event_codes, event_days + window_days), side="right"
+    )
     counts = high - low
 
     event_positions = np.repeat(np.arange(len(counts)), counts)

@@ -14,6 +14,7 @@ import pandas as pd
 from expansion_propensity.features.calendar import Grid
 from expansion_propensity.features.prepare import Prepared
 from expansion_propensity.features.timeline import (
+    NEVER,
     EventIndex,
     count_covering,
     explode_windows,
@@ -67,7 +68,9 @@ def _active_users(usage: pd.DataFrame, grid: Grid, has_usage: np.ndarray) -> np.
 
     Rows are per feature and day, so distinct users across them are unknown and
     the maximum is a lower bound. With usage history but no row in the window
-    the value is 0; an export without active-user counts gets NaN.
+    the value is 0. Before the first day any row of the export reports active
+    users the value is NaN, so a column that starts later leaves earlier
+    snapshots missing instead of 0.
     """
     reported = usage[usage["active_users"].notna()]
     if reported.empty:
@@ -81,7 +84,8 @@ def _active_users(usage: pd.DataFrame, grid: Grid, has_usage: np.ndarray) -> np.
     # Counts are non-negative, so a 0 start leaves every reported peak intact.
     result = np.zeros(len(grid))
     np.maximum.at(result, grid_rows, daily_peak[event_rows])
-    return np.where(has_usage, result, np.nan)
+    reporting = grid.day > reported["day"].min()
+    return np.where(has_usage & reporting, result, np.nan)
 
 
 def _adoption(prepared: Prepared, grid: Grid, events_90d: np.ndarray) -> dict[str, np.ndarray]:
@@ -94,8 +98,10 @@ def _adoption(prepared: Prepared, grid: Grid, events_90d: np.ndarray) -> dict[st
     premium = _distinct_in_window(
         pair[premium_rows], usage["day"][premium_rows], len(prepared.feature_catalogue), grid
     )
-    if usage["premium"].isna().all():
-        premium = np.full(len(grid), np.nan)
+    # Missing until the first day any row of the export carries a premium flag.
+    flagged_days = usage["day"][usage["premium"].notna()]
+    first_flagged = flagged_days.min() if len(flagged_days) else NEVER
+    premium = np.where(grid.day > first_flagged, premium, np.nan)
 
     # A feature is new in the window when the account's first use of it falls there.
     first_use = pd.Series(usage["day"].to_numpy()).groupby(pair).min()
