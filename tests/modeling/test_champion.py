@@ -37,6 +37,14 @@ def test_gate_rejects_tie_with_champion():
     assert "does not beat the current champion (version 2)" in decision.reason
 
 
+def test_gate_rejects_constant_model():
+    decision = decide("pr_auc", 0.45, 0.40, constant=True)
+
+    assert not decision.promoted
+    assert decision.alias == "challenger"
+    assert "gives every test snapshot the same probability" in decision.reason
+
+
 def test_gate_lower_is_better_metric():
     assert decide("brier", 0.08, 0.10).promoted
     assert not decide("brier", 0.12, 0.10).promoted
@@ -52,10 +60,10 @@ def _config(fast_config: Config, **lightgbm) -> Config:
 def test_gate_across_trainings(project, snapshots, fast_config):
     weak = _config(fast_config, n_estimators=5, num_leaves=2, learning_rate=0.1)
     name = fast_config.tracking.registered_model
-    client = MlflowClient()
 
     first = train_from_snapshots(snapshots, weak, paths.champion_dir())
     assert first.decision.promoted
+    client = MlflowClient()  # after training, which points MLflow at this project
     exported_at = (paths.champion_dir() / "MLmodel").stat().st_mtime_ns
 
     better = train_from_snapshots(snapshots, fast_config, paths.champion_dir())

@@ -48,13 +48,22 @@ def decide(
     baseline_value: float,
     champion_value: float | None = None,
     champion_version: str | None = None,
+    constant: bool = False,
 ) -> GateDecision:
     """Return whether the new model becomes champion, and why, from the metric values.
 
     It must be strictly better than the baseline and, when one exists, than the
-    current champion. A tie keeps the current champion.
+    current champion. A tie keeps the current champion. A model that gives every
+    test row the same probability (``constant``) cannot rank accounts, so it never
+    becomes champion, even where its metric value happens to be higher.
     """
     values = {"new": new_value, "baseline": baseline_value, "champion": champion_value}
+    if constant:
+        reason = (
+            "LightGBM gives every test snapshot the same probability, so it cannot rank "
+            "accounts; the training period is probably too small for lightgbm.min_child_samples"
+        )
+        return GateDecision(False, CHALLENGER, reason, metric, **_values(values, champion_version))
     if not _better(new_value, baseline_value, metric):
         reason = (
             f"{metric} {new_value:.4f} does not beat the weighted-formula baseline's "

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from expansion_propensity import paths
@@ -91,6 +92,7 @@ def gate_and_export(
         evaluation.metrics["baseline"][metric],
         champion_value=None if current is None else current[0],
         champion_version=None if current is None else current[1],
+        constant=bool(np.ptp(models.bundle.raw_score(periods.test)) == 0),
     )
     if version is not None:
         set_alias(config.tracking.registered_model, version, decision, data_source)

@@ -86,6 +86,8 @@ def build_manifest(
             "source": str(model_info.get("source", "")),
             "model_version": model_info.get("model_version"),
             "run_id": model_info.get("run_id"),
+            # Set when no champion was trained on this export and its latest version scored.
+            "not_champion_reason": model_info.get("not_champion_reason"),
             **{
                 key: model_metadata.get(key) for key in MODEL_METADATA_KEYS if key in model_metadata
             },
