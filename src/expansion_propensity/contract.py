@@ -146,16 +146,19 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
+# The pandas dtype each column kind is loaded as.
+PANDAS_DTYPES = {
+    STRING: "string",
+    DATE: "datetime64[ns]",
+    INTEGER: "Int64",
+    NUMBER: "float64",
+    BOOLEAN: "boolean",
+}
+
+
 def empty_table(spec: TableSpec) -> pd.DataFrame:
     """Return an empty frame with the spec's columns and dtypes."""
-    dtypes = {
-        STRING: "string",
-        DATE: "datetime64[ns]",
-        INTEGER: "Int64",
-        NUMBER: "float64",
-        BOOLEAN: "boolean",
-    }
-    return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.kind]) for c in spec.columns})
+    return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.kind]) for c in spec.columns})
 
 
 @dataclass

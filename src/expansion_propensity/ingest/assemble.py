@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from expansion_propensity.contract import BOOLEAN, DATE, INTEGER, NUMBER, STRING, TableSpec
+from expansion_propensity.contract import (
+    BOOLEAN,
+    DATE,
+    INTEGER,
+    NUMBER,
+    PANDAS_DTYPES,
+    STRING,
+    TableSpec,
+)
 from expansion_propensity.errors import InputError
 from expansion_propensity.ingest import parse
 from expansion_propensity.ingest.mapping import Mapping
@@ -176,15 +184,8 @@ def _drop_placeholders(
 
 
 def _all_missing(kind: str, length: int) -> pd.Series:
-    dtypes = {
-        STRING: "string",
-        DATE: "datetime64[ns]",
-        INTEGER: "Int64",
-        NUMBER: "float64",
-        BOOLEAN: "boolean",
-    }
     return pd.Series(pd.NA if kind != NUMBER else float("nan"), index=range(length)).astype(
-        dtypes[kind]
+        PANDAS_DTYPES[kind]
     )
 
 
