@@ -27,7 +27,27 @@ def test_weights_must_sum_to_one(tmp_path):
 def test_unknown_key_rejected(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("labels:\n  horizon_dayz: 30\n")
-    with pytest.raises(ConfigError, match=r"horizon_dayz"):
+    with pytest.raises(
+        ConfigError,
+        match=r"labels.horizon_dayz: unknown key; did you mean 'horizon_days'\? Valid keys here: "
+        r"horizon_days, min_increase_amount, min_increase_pct",
+    ):
+        load_config(path)
+
+
+def test_unknown_section_lists_sections(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("label:\n  horizon_days: 30\n")
+    with pytest.raises(ConfigError, match=r"label: unknown key; did you mean 'labels'\?"):
+        load_config(path)
+
+
+def test_invalid_value_names_key_and_value(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("tiers:\n  top_share: 1.5\n")
+    with pytest.raises(
+        ConfigError, match=r"tiers.top_share: Input should be less than or equal to 1 \(got 1.5\)"
+    ):
         load_config(path)
 
 

@@ -7,8 +7,10 @@ is worse than an error.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import typing
 from pathlib import Path
 
 import yaml
@@ -186,4 +188,47 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(f"config file {path} has invalid values:\n{err}") from err
+        problems = "\n".join(f"- {_describe(error)}" for error in err.errors())
+        raise ConfigError(
+            f"config file {path} has {err.error_count()} problem(s):\n{problems}\n"
+            "See docs/configuration.md for every key and its default."
+        ) from err
+
+
+def _describe(error: dict) -> str:
+    """Return one pydantic error as a line naming the key, the value and what is allowed."""
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"{key}: {unknown_key_message(Config, error['loc'])}"
+    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+
+
+def unknown_key_message(root: type[BaseModel], location: tuple) -> str:
+    """Return "unknown key" with the closest valid key and the keys allowed at ``location``."""
+    section = _section_model(root, [str(part) for part in location[:-1]])
+    valid = sorted(section.model_fields) if section is not None else []
+    if not valid:
+        return "unknown key"
+    close = difflib.get_close_matches(str(location[-1]), valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ";"
+    return f"unknown key{hint} Valid keys here: {', '.join(valid)}"
+
+
+def _section_model(root: type[BaseModel], location: list[str]) -> type[BaseModel] | None:
+    """Return the pydantic model whose keys sit at ``location``, or None when none does."""
+    model = root
+    parts = list(location)
+    while parts:
+        field = model.model_fields.get(parts.pop(0))
+        if field is None:
+            return None
+        annotation = field.annotation
+        if typing.get_origin(annotation) is dict:
+            # A mapping of names to sections: the next part is the name.
+            if parts:
+                parts.pop(0)
+            annotation = typing.get_args(annotation)[1]
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model

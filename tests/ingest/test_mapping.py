@@ -31,13 +31,23 @@ def test_unknown_table_named(tmp_path):
 
 def test_unknown_key_named(tmp_path):
     path = write(tmp_path, "tables:\n  accounts:\n    fiel: a.csv\n")
-    with pytest.raises(InputError, match=r"tables\.accounts\.fiel: unknown key"):
+    with pytest.raises(
+        InputError, match=r"tables\.accounts\.fiel: unknown key; did you mean 'file'\? Valid keys"
+    ):
         load_mapping(path)
 
 
 def test_unknown_top_level_key(tmp_path):
     path = write(tmp_path, "asof: 2024-01-01\n")
-    with pytest.raises(InputError, match=r"asof: unknown key"):
+    with pytest.raises(InputError, match=r"asof: unknown key; did you mean 'as_of'\? Valid keys"):
+        load_mapping(path)
+
+
+def test_misspelt_section_lists_keys(tmp_path):
+    path = write(tmp_path, "boolean:\n  true_values: [Y]\n")
+    with pytest.raises(
+        InputError, match=r"boolean: unknown key; did you mean 'booleans'\?.*tables"
+    ):
         load_mapping(path)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from expansion_propensity.config import unknown_key_message
 from expansion_propensity.contract import NUMBER, TABLES
 from expansion_propensity.errors import InputError
 
@@ -121,7 +122,7 @@ def _describe(err: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "top level"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = unknown_key_message(Mapping, item["loc"])
         lines.append(f"  {where}: {message}")
     return "\n".join(lines)
 
