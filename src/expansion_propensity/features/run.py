@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from expansion_propensity import paths
+from expansion_propensity.atomic import write_atomic
 from expansion_propensity.config import Config
 from expansion_propensity.features.snapshots import build_snapshots
 from expansion_propensity.features.splits import SPLITS, assign_splits
@@ -33,16 +32,8 @@ def run_features(data_dir: Path, mapping: Path | None, config: Config, out: Path
 
 
 def write_parquet(table: pd.DataFrame, out: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then os.replace over the target."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    try:
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the table to ``out`` atomically, so an interrupted run keeps the old file."""
+    write_atomic(Path(out), lambda temporary: table.to_parquet(temporary, index=False))
 
 
 def summarise_splits(table: pd.DataFrame) -> pd.DataFrame:

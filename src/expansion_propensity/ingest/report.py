@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from expansion_propensity.atomic import write_bytes_atomic
 
 REPORT_NAME = "validation_report.json"
 REJECTS_NAME = "rejects.csv"
@@ -139,18 +139,6 @@ class Report:
         report_path = report_dir / REPORT_NAME
         rejects_path = report_dir / REJECTS_NAME
         text = json.dumps(self.to_dict(), indent=2, default=str) + "\n"
-        _write_atomic(report_path, text.encode("utf-8"))
-        _write_atomic(rejects_path, self.rejects().to_csv(index=False).encode("utf-8"))
+        write_bytes_atomic(report_path, text.encode("utf-8"))
+        write_bytes_atomic(rejects_path, self.rejects().to_csv(index=False).encode("utf-8"))
         return report_path, rejects_path
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    # A reader never sees a half-written file: write a sibling, then rename over the target.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
