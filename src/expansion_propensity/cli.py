@@ -95,7 +95,12 @@ def _data_or_demo(data: Path | None) -> Path:
 def generate(
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder to write the export to. Default: data/raw/demo."),
+        typer.Option(
+            "--out",
+            help="Folder to write the export to. The true probabilities go outside it: to "
+            "data/interim/demo_truth for the default folder, else to <out>_truth. "
+            "Default: data/raw/demo.",
+        ),
     ] = None,
     accounts: Annotated[int, typer.Option("--accounts", min=10, help="Number of accounts.")] = 5000,
     months: Annotated[int, typer.Option("--months", min=12, help="Months of history.")] = 36,
@@ -207,8 +212,9 @@ def score(
         str | None,
         typer.Option(
             "--model",
-            help="MLflow model URI or folder to score with. Default: the registry's champion, "
-            "else models/champion.",
+            help="MLflow model URI or folder to score with. Default: the registry's champion "
+            "when it was trained on this export, else the newest version trained on it, else "
+            "models/champion.",
         ),
     ] = None,
     verbose: VerboseOption = False,
@@ -237,6 +243,14 @@ def compare(
         Path | None,
         typer.Option("--out", help="Also write the table to this CSV file. Default: none."),
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Only runs trained on this export: its mapping's name, else its folder's name "
+            "(for example demo). Default: all runs.",
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Print the experiment's runs side by side, sorted by a metric."""
@@ -245,7 +259,7 @@ def compare(
 
     def action() -> None:
         cfg = load_config(config)
-        run_compare(cfg, metric=metric, out=out)
+        run_compare(cfg, metric=metric, out=out, source=source)
 
     _run(action)
 

@@ -108,8 +108,14 @@ def git_commit(root: Path | None = None) -> str:
     return result.stdout.strip() or "unknown"
 
 
-def runs_table(config: Config, metric: str | None = None) -> pd.DataFrame:
-    """Return the experiment's top-level runs, one row each, sorted best first by ``metric``."""
+def runs_table(
+    config: Config, metric: str | None = None, source: str | None = None
+) -> pd.DataFrame:
+    """Return the experiment's top-level runs, one row each, sorted best first by ``metric``.
+
+    With ``source``, only runs trained on that export (see ``data_source_key``).
+    The ``champion`` column marks the run of the registry's champion version.
+    """
     import mlflow
 
     configure_tracking()
@@ -117,8 +123,9 @@ def runs_table(config: Config, metric: str | None = None) -> pd.DataFrame:
     experiment = mlflow.get_experiment_by_name(config.tracking.experiment)
     if experiment is None:
         raise InputError(
-            f"experiment {config.tracking.experiment!r} not found at {tracking_uri()}; "
-            "run `make train` first"
+            f"experiment {config.tracking.experiment!r} not found at {tracking_uri()}; run "
+            "`make train` first, and run commands from the project folder (or set "
+            "MLFLOW_TRACKING_URI to the store `make train` used)"
         )
 
     runs = mlflow.search_runs(experiment_ids=[experiment.experiment_id])
@@ -127,17 +134,22 @@ def runs_table(config: Config, metric: str | None = None) -> pd.DataFrame:
         runs = runs[runs["tags.mlflow.parentRunId"].isna()]
     if "tags.model" in runs.columns:
         runs = runs[runs["tags.model"] != "lightgbm-tuning"]
+    if source is not None:
+        runs = runs[_column(runs, "tags.data_source") == source]
     if runs.empty:
+        which = f" trained on export {source!r}" if source is not None else ""
         raise InputError(
-            f"experiment {config.tracking.experiment!r} has no runs; run `make train` first"
+            f"experiment {config.tracking.experiment!r} has no runs{which}; run `make train` first"
         )
 
     table = pd.DataFrame(
         {
             "model": _column(runs, "tags.model"),
             "date": pd.to_datetime(runs["start_time"]).dt.strftime("%Y-%m-%d %H:%M"),
+            "data_source": _column(runs, "tags.data_source"),
             "data_fingerprint": _column(runs, "tags.data_fingerprint"),
             "model_version": _column(runs, "tags.model_version"),
+            "champion": (runs["run_id"] == _champion_run_id(config)).map({True: "yes", False: ""}),
             "run_id": runs["run_id"],
         }
     )
@@ -158,6 +170,20 @@ def runs_table(config: Config, metric: str | None = None) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _champion_run_id(config: Config) -> str | None:
+    """Return the run id of the registry's champion version, or None when there is none."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        version = MlflowClient().get_model_version_by_alias(
+            config.tracking.registered_model, "champion"
+        )
+    except MlflowException:
+        return None
+    return version.run_id
+
+
 def _column(runs: pd.DataFrame, name: str) -> pd.Series:
     if name in runs.columns:
         return runs[name]
@@ -168,8 +194,10 @@ def _column(runs: pd.DataFrame, name: str) -> pd.Series:
 TERMINAL_COLUMNS = {
     "model": "model",
     "date": "date",
+    "data_source": "source",
     "data_fingerprint": "data",
     "model_version": "ver",
+    "champion": "champion",
     "roc_auc": "ROC AUC",
     "pr_auc": "PR AUC",
     "brier": "Brier",
@@ -219,13 +247,16 @@ def print_runs(table: pd.DataFrame, metric: str, console: Console | None = None)
     (console or Console()).print(rich_table)
 
 
-def run_compare(config: Config, metric: str | None = None, out: Path | None = None) -> pd.DataFrame:
+def run_compare(
+    config: Config, metric: str | None = None, out: Path | None = None, source: str | None = None
+) -> pd.DataFrame:
     """Print the experiment's runs sorted by ``metric`` (default: the champion metric).
 
-    Writes the table to ``out`` as CSV when given, and returns it.
+    With ``source``, only runs trained on that export. Writes the table to
+    ``out`` as CSV when given, and returns it.
     """
     metric = metric or config.tracking.champion_metric
-    table = runs_table(config, metric)
+    table = runs_table(config, metric, source)
     print_runs(table, metric)
     if out is not None:
         out = Path(out)

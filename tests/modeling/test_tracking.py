@@ -160,7 +160,18 @@ def test_compare_table_sorted_by_metric(tracked_project, fast_config, tmp_path):
     assert set(table["model"]) == {"lightgbm", "baseline", "potential"}
     assert table.loc[0, "pr_auc"] == pytest.approx(result.evaluation.metrics["lightgbm"]["pr_auc"])
     assert (table["data_fingerprint"] == "fixture-export").all()
+    assert (table["data_source"] == "unknown").all()
+    assert table.loc[table["champion"] == "yes", "run_id"].tolist() == [
+        result.run_ids["lightgbm"]
+    ]
     assert pd.read_csv(out)["run_id"].tolist() == table["run_id"].tolist()
+
+
+def test_compare_filters_by_source(tracked_project, fast_config):
+    assert len(runs_table(fast_config, source="unknown")) == 3
+
+    with pytest.raises(InputError, match="has no runs trained on export 'acme'"):
+        runs_table(fast_config, source="acme")
 
 
 def test_compare_lower_is_better_sorts_ascending(tracked_project, fast_config):
