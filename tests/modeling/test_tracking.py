@@ -161,9 +161,7 @@ def test_compare_table_sorted_by_metric(tracked_project, fast_config, tmp_path):
     assert table.loc[0, "pr_auc"] == pytest.approx(result.evaluation.metrics["lightgbm"]["pr_auc"])
     assert (table["data_fingerprint"] == "fixture-export").all()
     assert (table["data_source"] == "unknown").all()
-    assert table.loc[table["champion"] == "yes", "run_id"].tolist() == [
-        result.run_ids["lightgbm"]
-    ]
+    assert table.loc[table["champion"] == "yes", "run_id"].tolist() == [result.run_ids["lightgbm"]]
     assert pd.read_csv(out)["run_id"].tolist() == table["run_id"].tolist()
 
 
