@@ -72,6 +72,9 @@ def test_score_writes_manifest_and_report(ravenstack_run, ravenstack_dir):
     assert manifest["counts"]["accounts_scored"] == len(pd.read_csv(folder / "scores.csv"))
     assert manifest["model"]["source"] == "models:/expansion-propensity/1"
     assert "same probability" in manifest["model"]["not_champion_reason"]
+    assert manifest["warnings"][0].startswith("This model is not the champion: ")
+    assert 'class="warning">This model is not the champion: ' in report
+    assert "This model is not the champion: " in scored.output
     assert "<html" in report.lower()
     assert "data:image/png;base64," in report
 

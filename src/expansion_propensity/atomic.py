@@ -14,6 +14,8 @@ from pathlib import Path
 
 def default_file_mode() -> int:
     """Return the mode a plain open() would give a new file under the current umask."""
+    # os.umask can only be read by setting it, so it is set back at once. The two
+    # calls are not atomic: a file another thread creates in between gets mode 0o666.
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

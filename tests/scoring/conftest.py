@@ -163,3 +163,41 @@ def features() -> pd.DataFrame:
 def feature_factory():
     """The generator behind ``features``, for tests that need another size or seed."""
     return make_features
+
+
+def train_constant_bundle(seed: int = 0) -> FixtureBundle:
+    """Train a booster that cannot split, so every account gets the same score.
+
+    ``min_data_in_leaf`` above the row count leaves every tree a single leaf, as
+    when training finds no signal: all SHAP contributions are then zero.
+    """
+    frame = make_features(200, seed)
+    label = np.random.default_rng(seed).integers(0, 2, len(frame))
+    bundle = FixtureBundle(None, {k: list(v) for k, v in CATEGORY_VALUES.items()})
+    params = {"objective": "binary", "min_data_in_leaf": 1_000, "verbose": -1, "num_threads": 2}
+    dataset = lgb.Dataset(
+        bundle.prepare(frame), label, categorical_feature=bundle.categorical_columns
+    )
+    bundle.booster = lgb.train(params, dataset, num_boost_round=5)
+    return bundle
+
+
+class SteppedBundle(FixtureBundle):
+    """A bundle whose calibration rounds the probability to one decimal.
+
+    Like isotonic calibration, the step function is monotone in the raw score
+    but maps many raw scores to the same probability, so propensities tie.
+    """
+
+    def predict_proba(self, X) -> np.ndarray:
+        return np.round(super().predict_proba(X), 1)
+
+
+@pytest.fixture(scope="session")
+def constant_bundle() -> FixtureBundle:
+    return train_constant_bundle()
+
+
+@pytest.fixture(scope="session")
+def stepped_bundle(fixture_bundle) -> SteppedBundle:
+    return SteppedBundle(fixture_bundle.booster, fixture_bundle.categories)

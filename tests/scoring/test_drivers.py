@@ -163,4 +163,4 @@ def test_pillar_shares_of_absolute_contributions():
 def test_pillar_shares_zero_contributions():
     shares = pillar_shares(contributions_for({}))
 
-    assert (shares.iloc[0] == 0.0).all()
+    assert shares.iloc[0].isna().all()

@@ -111,3 +111,22 @@ def test_top_tier_without_plans():
     features = pd.DataFrame({"plan_tier": pd.Series([None, None], dtype="string")})
 
     assert top_plan_tier(features, None) is None
+
+
+def test_no_explanation_uses_default_play():
+    missing = shares(usage=np.nan, adoption=np.nan, tenure=np.nan, health=np.nan, context=np.nan)
+
+    result = choose_plays(account(), missing, top_tier="Enterprise")
+
+    assert result.loc[0, "play"] == CROSS_SELL_ADD_ON
+    assert "every SHAP contribution is zero" in result.loc[0, "play_reason"]
+    assert "largest share" not in result.loc[0, "play_reason"]
+
+
+def test_no_explanation_keeps_earlier_rules():
+    missing = shares(usage=np.nan, adoption=np.nan, tenure=np.nan, health=np.nan, context=np.nan)
+
+    result = choose_plays(account(seat_utilisation=0.9), missing, top_tier="Enterprise")
+
+    assert result.loc[0, "play"] == ADD_SEATS
+    assert result.loc[0, "play_reason"] == "seat utilisation at or above 85%"

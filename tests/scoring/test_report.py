@@ -124,3 +124,36 @@ def test_report_renders_in_chromium(tmp_path):
     assert pixels.shape[:2] == (2000, 1280)
     assert (pixels < 0.9).any(axis=2).mean() > 0.02
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_report_shows_warnings_before_tiers():
+    manifest = {**MANIFEST, "warnings": ["This model is not the champion: <near chance>"]}
+
+    page = render_report(sample_scores(), manifest)
+
+    banner = '<p class="warning">This model is not the champion: &lt;near chance&gt;</p>'
+    assert banner in page
+    assert page.index(banner) < page.index("<h2>Tiers</h2>")
+
+
+def test_report_without_warnings_has_no_banner():
+    page = render_report(sample_scores(), MANIFEST)
+
+    assert 'class="warning"' not in page
+
+
+def test_top_table_labels_propensity_rank():
+    page = render_report(sample_scores(), MANIFEST)
+
+    assert "<th>propensity rank</th>" in page
+    assert "<th>rank</th>" not in page
+
+
+def test_report_with_missing_shares():
+    scores = sample_scores()
+    for column in [c for c in scores.columns if c.startswith("share_")]:
+        scores[column] = np.nan
+
+    page = render_report(scores, MANIFEST)
+
+    assert page.count("data:image/png;base64,") == 2

@@ -5,6 +5,10 @@ tests pin the files, manifest and as-of handling without training a model.
 """
 
 import json
+import logging
+import os
+import re
+import stat
 
 import pandas as pd
 import pytest
@@ -17,6 +21,7 @@ from expansion_propensity.config import Config
 from expansion_propensity.errors import InputError
 from expansion_propensity.scoring import run_score
 from expansion_propensity.scoring.run import resolve_as_of
+from expansion_propensity.scoring.score import CSV_DECIMALS
 
 EXPORT_AS_OF = pd.Timestamp("2024-06-30")
 
@@ -210,3 +215,124 @@ def test_resolve_as_of(value, expected):
 def test_invalid_as_of(value, message):
     with pytest.raises(InputError, match=message):
         resolve_as_of(value, pd.Timestamp("2024-06-30"))
+
+
+def read_outputs(project):
+    folder = project / "data/scores/2024-06-30"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    page = (folder / "report.html").read_text()
+    return folder, manifest, page
+
+
+def use_bundle(monkeypatch, bundle, **info):
+    """Make load_bundle return ``bundle`` with extra model info such as not_champion_reason."""
+    model_info = {"source": "models:/m/2", "model_version": "2", "run_id": "r-2", **info}
+    monkeypatch.setattr(bundle_module, "load_bundle", lambda *args: (bundle, model_info))
+
+
+def test_not_champion_warned_everywhere(staged, monkeypatch, fixture_bundle, capsys):
+    project, _ = staged
+    reason = "no champion is trained on export 'demo'; version 2 scores near chance"
+    use_bundle(monkeypatch, fixture_bundle, not_champion_reason=reason)
+
+    run_score(project / "data/raw/demo", None, Config(), project / "data/scores")
+
+    _, manifest, page = read_outputs(project)
+    terminal = " ".join(capsys.readouterr().err.split())
+    warning = f"This model is not the champion: {reason}"
+    assert manifest["warnings"] == [warning]
+    assert manifest["model"]["not_champion_reason"] == reason
+    assert page.index("This model is not the champion") < page.index("<h2>Tiers</h2>")
+    assert terminal.endswith(f"Warning: {warning}")
+
+
+def test_constant_model_warned_everywhere(staged, monkeypatch, constant_bundle, capsys):
+    project, _ = staged
+    use_bundle(monkeypatch, constant_bundle)
+
+    run_score(project / "data/raw/demo", None, Config(), project / "data/scores")
+
+    folder, manifest, page = read_outputs(project)
+    terminal = " ".join(capsys.readouterr().err.split())
+    csv = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig")
+    expected = (
+        "Every account has the same propensity, so ranks, tiers and drivers carry no "
+        "information, and ranks only follow account id."
+    )
+    assert manifest["constant_propensity"] is True
+    assert manifest["warnings"] == [expected]
+    assert expected in page
+    assert terminal.endswith(f"Warning: {expected}")
+    assert csv["share_usage"].isna().all()
+
+
+def test_trained_model_not_constant(staged):
+    project, _ = staged
+
+    run_score(project / "data/raw/demo", None, Config(), project / "data/scores")
+
+    _, manifest, page = read_outputs(project)
+    assert manifest["constant_propensity"] is False
+    assert manifest["warnings"] == []
+    assert 'class="warning"' not in page
+
+
+def test_model_from_other_export_warned(staged, monkeypatch, fixture_bundle, caplog, capsys):
+    project, _ = staged
+    monkeypatch.setitem(fixture_bundle.metadata, "data_source", "acme")
+
+    with caplog.at_level(logging.WARNING, logger="expansion_propensity.scoring"):
+        run_score(project / "data/raw/demo", None, Config(), project / "data/scores", model="m/x")
+
+    _, manifest, page = read_outputs(project)
+    terminal = " ".join(capsys.readouterr().err.split())
+    warning = "This model was trained on export 'acme', not on the scored export 'demo'."
+    assert "trained on export 'acme' but is scoring export 'demo'" in caplog.text
+    assert manifest["data_source_mismatch"] is True
+    assert manifest["model"]["data_source"] == "acme"
+    assert manifest["inputs"]["data_source"] == "demo"
+    assert manifest["warnings"] == [warning]
+    assert warning.replace("'", "&#x27;") in page
+    assert terminal.endswith(f"Warning: {warning}")
+
+
+def test_model_from_same_export_not_warned(staged, monkeypatch, fixture_bundle, caplog):
+    project, _ = staged
+    monkeypatch.setitem(fixture_bundle.metadata, "data_source", "demo")
+
+    with caplog.at_level(logging.WARNING, logger="expansion_propensity.scoring"):
+        run_score(project / "data/raw/demo", None, Config(), project / "data/scores", model="m/x")
+
+    _, manifest, _ = read_outputs(project)
+    assert "trained on export" not in caplog.text
+    assert manifest["data_source_mismatch"] is False
+    assert manifest["model"]["data_source"] == "demo"
+
+
+def test_output_files_follow_umask(staged):
+    project, _ = staged
+    previous = os.umask(0o022)
+    try:
+        run_score(project / "data/raw/demo", None, Config(), project / "data/scores")
+    finally:
+        os.umask(previous)
+
+    folder = project / "data/scores/2024-06-30"
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()}
+    assert modes == dict.fromkeys(
+        ["manifest.json", "report.html", "scores.csv", "scores.parquet"], 0o644
+    )
+
+
+def test_csv_floats_rounded(staged):
+    project, _ = staged
+
+    run_score(project / "data/raw/demo", None, Config(), project / "data/scores")
+
+    folder = project / "data/scores/2024-06-30"
+    text = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig", dtype=str)
+    parquet = pd.read_parquet(folder / "scores.parquet")
+    for column, decimals in CSV_DECIMALS.items():
+        digits = text[column].dropna().str.extract(r"\.(\d+)$", expand=False).str.len()
+        assert digits.max() <= decimals, column
+    assert re.search(r"\.\d{5,}", parquet["propensity"].map(repr).str.cat())

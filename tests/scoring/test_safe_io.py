@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -161,3 +163,46 @@ def test_parquet_keeps_raw_text(tmp_path):
     write_parquet_atomic(path, hostile_frame())
 
     assert pd.read_parquet(path)["account_name"].tolist() == HOSTILE_NAMES
+
+
+@pytest.fixture
+def umask_022():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: write_text_atomic(path, "text"),
+        lambda path: write_json_atomic(path, {"a": 1}),
+        lambda path: write_parquet_atomic(path, hostile_frame()),
+        lambda path: write_csv_safe(path, hostile_frame()),
+    ],
+    ids=["text", "json", "parquet", "csv"],
+)
+def test_written_file_mode_follows_umask(tmp_path, umask_022, write):
+    path = write(tmp_path / "out")
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_replaced_file_mode_follows_umask(tmp_path, umask_022):
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+    path.chmod(0o600)
+
+    write_text_atomic(path, "new")
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_csv_rounds_listed_columns(tmp_path):
+    frame = pd.DataFrame({"propensity": [0.123456789], "arr": [62.65167170466443], "x": [1 / 3]})
+
+    write_csv_safe(tmp_path / "out.csv", frame, {"propensity": 4, "arr": 2, "absent": 1})
+
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1] == f"0.1235,62.65,{1 / 3!r}"
+    assert frame.loc[0, "propensity"] == 0.123456789

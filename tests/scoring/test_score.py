@@ -175,3 +175,29 @@ def test_negative_potential_clipped(fixture_bundle, features, monkeypatch):
 
     assert result.negative_potential_clipped == 3
     assert result.scores["expansion_potential"].min() == 0.0
+
+
+def test_tied_propensities_ranked_by_raw_score(stepped_bundle, features):
+    result = score_accounts(stepped_bundle, features, Config(), AS_OF, MODEL_INFO)
+
+    scores = result.scores
+    raw_score = pd.Series(stepped_bundle.raw_score(features), index=features["account_id"])
+    scores["raw_score"] = scores["account_id"].map(raw_score).to_numpy()
+    tied = scores.groupby("propensity")["raw_score"]
+    assert scores["propensity"].duplicated().sum() > 300
+    assert tied.apply(lambda values: values.is_monotonic_decreasing).all()
+    assert scores["propensity"].is_monotonic_decreasing
+    assert result.constant_propensity is False
+
+
+def test_constant_model_flagged(constant_bundle, features):
+    result = score_accounts(constant_bundle, features, Config(), AS_OF, MODEL_INFO)
+
+    scores = result.scores
+    shares = scores[[c for c in scores.columns if c.startswith("share_")]]
+    assert result.constant_propensity is True
+    assert result.constant_raw_score is True
+    assert scores["rank"].tolist() == list(range(1, len(features) + 1))
+    assert scores["account_id"].is_monotonic_increasing
+    assert shares.isna().all().all()
+    assert not scores["play_reason"].str.contains("largest share").any()

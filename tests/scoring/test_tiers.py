@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -162,3 +163,44 @@ def test_rank_ties_broken_by_account_id():
 
     assert ranking["rank"].tolist() == [3, 1, 2, 4]
     assert ranking["percentile"].tolist() == [75.0, 100.0, 75.0, 25.0]
+
+
+def test_ties_broken_by_raw_score():
+    propensity = pd.Series([0.5, 0.5, 0.5, 0.5])
+    raw_score = pd.Series([0.1, 0.4, 0.3, 0.2])
+    ids = pd.Series(["A0", "A1", "A2", "A3"])
+
+    ranking = rank_by_propensity(propensity, ids, raw_score)
+
+    assert ranking["rank"].tolist() == [4, 1, 2, 3]
+    assert ranking["percentile"].tolist() == [100.0] * 4
+
+
+def test_raw_score_only_breaks_ties():
+    propensity = pd.Series([0.9, 0.5])
+    raw_score = pd.Series([0.1, 2.0])
+
+    ranking = rank_by_propensity(propensity, pd.Series(["B", "A"]), raw_score)
+
+    assert ranking["rank"].tolist() == [1, 2]
+
+
+def test_ties_without_raw_score_follow_id():
+    ranking = rank_by_propensity(pd.Series([0.5, 0.5]), pd.Series(["B", "A"]))
+
+    assert ranking["rank"].tolist() == [2, 1]
+
+
+def test_top_share_cut_uses_raw_score():
+    n = 10
+    propensity = pd.Series([0.5] * n)
+    # Raw scores rise with the id, so breaking ties by id would tier A0 and A1.
+    raw_score = pd.Series(np.linspace(-1.0, 1.0, n))
+    ids = pd.Series([f"A{i}" for i in range(n)])
+    values = pd.Series([20_000.0] * n)
+
+    tiers = assign_tiers(propensity, values, values, ids, TierConfig(), raw_score)
+
+    assert tiers.loc[tiers["tier"] != NOT_TIERED].index.tolist() == [8, 9]
+    assert tiers.loc[9, "rank"] == 1
+    assert tiers.loc[8, "rank"] == 2

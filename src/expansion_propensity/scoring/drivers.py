@@ -123,8 +123,8 @@ def driver_columns(features: pd.DataFrame, contributions: pd.DataFrame) -> pd.Da
 def pillar_shares(contributions: pd.DataFrame) -> pd.DataFrame:
     """Return each pillar's share of the sum of absolute contributions, per account.
 
-    The shares of a row sum to 1. A row whose contributions are all zero gets 0
-    for every pillar.
+    The shares of a row sum to 1. A row whose contributions are all zero (a
+    constant model) has nothing to share out, so every pillar's share is NaN.
     """
     columns = [column for column in contributions.columns if column != "base_value"]
     magnitude = contributions[columns].abs()
@@ -134,5 +134,5 @@ def pillar_shares(contributions: pd.DataFrame) -> pd.DataFrame:
     shares = {}
     for pillar in registry.PILLARS:
         pillar_total = magnitude[pillars.index[pillars == pillar]].sum(axis=1)
-        shares[f"share_{pillar}"] = (pillar_total / total.where(total > 0)).fillna(0.0)
+        shares[f"share_{pillar}"] = pillar_total / total.where(total > 0)
     return pd.DataFrame(shares, index=contributions.index)

@@ -11,7 +11,9 @@ The rules are checked in this order and the first that matches wins:
    no higher plan to sell, or the account already buys add-ons);
 5. otherwise the pillar with the largest share of the explanation decides:
    usage **add seats**, adoption **upgrade tier** below the top tier, anything
-   else **cross-sell add-on**.
+   else **cross-sell add-on**. When every SHAP contribution is zero the shares
+   are missing and no pillar leads, so the play is **cross-sell add-on** and its
+   reason states that no contribution differs from zero.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ ADD_SEATS = "add seats"
 UPGRADE_TIER = "upgrade tier"
 CROSS_SELL_ADD_ON = "cross-sell add-on"
 NEW_DEPARTMENT = "cross-sell new department"
+DEFAULT_PLAY = CROSS_SELL_ADD_ON
 PLAYS = (ADD_SEATS, UPGRADE_TIER, CROSS_SELL_ADD_ON, NEW_DEPARTMENT)
 
 SEAT_UTILISATION_MIN = 0.85
@@ -83,7 +86,9 @@ def choose_plays(
     on_top_tier = (plan == top_tier).fillna(False) if top_tier is not None else plan.isna()
     below_top_tier = plan.notna() & ~on_top_tier
 
-    # Fallback: the pillar with the largest share of the explanation.
+    # Fallback: the pillar with the largest share of the explanation. Missing
+    # shares compare as False, so a row without an explanation matches neither pillar rule.
+    unexplained = shares.isna().all(axis=1)
     usage_leads = shares["share_usage"] >= shares[["share_adoption", "share_tenure"]].max(axis=1)
     usage_leads &= shares["share_usage"] >= shares[["share_health", "share_context"]].max(axis=1)
     adoption_leads = ~usage_leads & (
@@ -113,6 +118,11 @@ def choose_plays(
             CROSS_SELL_ADD_ON,
             f"top plan tier or at least {MANY_PRODUCTS_MIN} products held",
         ),
+        (
+            unexplained,
+            DEFAULT_PLAY,
+            "no rule matched and every SHAP contribution is zero, so no pillar leads; default play",
+        ),
         (usage_leads, ADD_SEATS, "usage has the largest share of the explanation"),
         (
             adoption_leads & below_top_tier,
@@ -121,7 +131,7 @@ def choose_plays(
         ),
     ]
 
-    play = pd.Series(CROSS_SELL_ADD_ON, index=features.index, dtype="string")
+    play = pd.Series(DEFAULT_PLAY, index=features.index, dtype="string")
     reason = pd.Series("no specific signal; default play", index=features.index, dtype="string")
 
     # Apply the rules from last to first so the earliest matching rule is the one kept.

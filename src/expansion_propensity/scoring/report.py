@@ -38,6 +38,8 @@ th { background: #f6f8fa; }
 td.num { text-align: right; white-space: nowrap; }
 .charts { display: flex; gap: 16px; flex-wrap: wrap; }
 .charts img { max-width: 600px; border: 1px solid #d0d7de; }
+.warning { background: #fff1e5; border: 2px solid #bc4c00; color: #762c00; padding: 8px 12px;
+           margin: 12px 0; font-size: 14px; font-weight: 600; }
 """
 
 
@@ -74,6 +76,8 @@ def pillar_share_chart(scores: pd.DataFrame) -> str:
     columns = [f"share_{pillar}" for pillar in registry.PILLARS]
     means = scores.groupby("tier", sort=True)[columns].mean()
     means.loc["All accounts"] = scores[columns].mean()
+    # A constant model has no shares at all, and its bars are left empty.
+    means = means.fillna(0.0)
 
     figure = Figure(figsize=(7, 0.6 * len(means) + 1.2))
     axes = figure.subplots()
@@ -156,8 +160,9 @@ def _top_table(scores: pd.DataFrame) -> str:
         ]
         for row in top.itertuples()
     ]
+    # The rows are in expected-value order, so the rank column's header names its propensity order.
     headers = [
-        "rank",
+        "propensity rank",
         "account",
         "tier",
         "propensity",
@@ -196,6 +201,14 @@ def _checks(manifest: dict) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
 
 
+def warning_banners(manifest: dict) -> str:
+    """Return one banner per warning of the run, or '' when there is none."""
+    return "".join(
+        f'<p class="warning">{html.escape(warning)}</p>\n'
+        for warning in manifest.get("warnings", [])
+    )
+
+
 def render_report(scores: pd.DataFrame, manifest: dict) -> str:
     """Return the report page as one HTML string."""
     model = manifest.get("model", {})
@@ -215,7 +228,7 @@ def render_report(scores: pd.DataFrame, manifest: dict) -> str:
 <body>
 <h1>Expansion propensity scores</h1>
 <p class="meta">{meta}</p>
-<h2>Tiers</h2>
+{warning_banners(manifest)}<h2>Tiers</h2>
 {_tier_table(scores)}
 <p class="meta">{html.escape(top_share_note(manifest))}</p>
 <h2>Distribution and drivers</h2>

@@ -12,6 +12,7 @@ from rich.console import Console
 from expansion_propensity import paths
 from expansion_propensity.config import Config
 from expansion_propensity.errors import InputError
+from expansion_propensity.scoring.notices import check_data_source, collect_warnings
 from expansion_propensity.scoring.plays import top_plan_tier
 from expansion_propensity.scoring.report import render_report, tier_summary
 from expansion_propensity.scoring.safe_io import (
@@ -20,7 +21,7 @@ from expansion_propensity.scoring.safe_io import (
     write_parquet_atomic,
     write_text_atomic,
 )
-from expansion_propensity.scoring.score import ScoringResult, score_accounts
+from expansion_propensity.scoring.score import CSV_DECIMALS, ScoringResult, score_accounts
 from expansion_propensity.scoring.terminal import print_summary
 from expansion_propensity.scoring.tiers import count_top_share
 
@@ -61,9 +62,16 @@ def build_manifest(
     model_metadata: dict,
     as_of: pd.Timestamp,
     output_dir: Path,
+    export_source: str | None = None,
+    source_mismatch: bool = False,
 ) -> dict:
-    """Return the manifest: inputs, model, config hash, counts and checks of one run."""
+    """Return the manifest: inputs, model, config hash, counts, checks and warnings of one run.
+
+    ``export_source`` is the export's ``tracking.data_source_key``, and
+    ``source_mismatch`` is True when the model was trained on another export.
+    """
     scores = result.scores
+    model_source = model_metadata.get("data_source")
     tiers = {
         str(row.tier): {
             "accounts": int(row.accounts),
@@ -81,6 +89,7 @@ def build_manifest(
             "fingerprint": export.fingerprint,
             "export_as_of": f"{pd.Timestamp(export.as_of):%Y-%m-%d}",
             "accounts_in_export": int(len(export.accounts)),
+            "data_source": export_source,
         },
         "model": {
             "source": str(model_info.get("source", "")),
@@ -88,6 +97,7 @@ def build_manifest(
             "run_id": model_info.get("run_id"),
             # Set when no champion was trained on this export and its latest version scored.
             "not_champion_reason": model_info.get("not_champion_reason"),
+            "data_source": model_source,
             **{
                 key: model_metadata.get(key) for key in MODEL_METADATA_KEYS if key in model_metadata
             },
@@ -111,6 +121,16 @@ def build_manifest(
         ),
         "missing_feature_groups": result.missing_feature_groups,
         "shap_additivity_max_error": result.additivity_error,
+        "data_source_mismatch": source_mismatch,
+        "constant_propensity": result.constant_propensity,
+        "warnings": collect_warnings(
+            model_info,
+            result.constant_propensity,
+            result.constant_raw_score,
+            model_source,
+            str(export_source),
+            source_mismatch,
+        ),
         "files": ["scores.parquet", "scores.csv", "report.html", "manifest.json"],
     }
 
@@ -122,7 +142,7 @@ def write_outputs(output_dir: Path, scores: pd.DataFrame, manifest: dict) -> Non
     files are complete. A rerun for the same date replaces the files one by one.
     """
     write_parquet_atomic(output_dir / "scores.parquet", scores)
-    write_csv_safe(output_dir / "scores.csv", scores)
+    write_csv_safe(output_dir / "scores.csv", scores, CSV_DECIMALS)
     write_text_atomic(output_dir / "report.html", render_report(scores, manifest))
     write_json_atomic(output_dir / "manifest.json", manifest)
 
@@ -147,7 +167,12 @@ def run_score(
     # mistyped --as-of should fail in seconds.
     export = load_export(Path(data_dir), mapping, report_dir=paths.interim_dir())
     score_date = resolve_as_of(as_of, export.as_of)
-    bundle, model_info = load_bundle(model, config, data_source_key(data_dir, mapping))
+    export_source = data_source_key(data_dir, mapping)
+    bundle, model_info = load_bundle(model, config, export_source)
+    metadata = getattr(bundle, "metadata", {}) or {}
+    source_mismatch = check_data_source(
+        metadata.get("data_source"), export_source, str(model_info.get("source", model))
+    )
 
     # Features use events strictly before the snapshot date, so the day after
     # the as-of date lets events on the as-of day count.
@@ -172,7 +197,16 @@ def run_score(
     )
 
     output_dir = Path(out) / f"{score_date:%Y-%m-%d}"
-    metadata = getattr(bundle, "metadata", {}) or {}
-    manifest = build_manifest(result, export, config, model_info, metadata, score_date, output_dir)
+    manifest = build_manifest(
+        result,
+        export,
+        config,
+        model_info,
+        metadata,
+        score_date,
+        output_dir,
+        export_source,
+        source_mismatch,
+    )
     write_outputs(output_dir, result.scores, manifest)
     print_summary(result.scores, manifest, console)

@@ -3,7 +3,8 @@
 Every writer puts the bytes in a temporary file in the target's folder and then
 calls ``os.replace``, so a reader sees either the old file or the complete new
 one. A crash or exception mid-write leaves the old file untouched and removes
-the temporary file.
+the temporary file. The finished file gets the mode of a newly created file
+(``0o666`` less the process umask), not the ``0o600`` of the temporary file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from expansion_propensity.atomic import default_file_mode
 
 # A spreadsheet treats a cell starting with one of these as a formula (tab and
 # carriage return can hide one), so such text cells get a leading single quote.
@@ -38,6 +41,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 
     try:
         yield temp_path
+        os.chmod(temp_path, default_file_mode())
         os.replace(temp_path, path)
     finally:
         temp_path.unlink(missing_ok=True)
@@ -82,14 +86,21 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def write_csv_safe(path: Path | str, frame: pd.DataFrame) -> Path:
+def write_csv_safe(
+    path: Path | str, frame: pd.DataFrame, decimals: dict[str, int] | None = None
+) -> Path:
     """Write ``frame`` as a spreadsheet-safe UTF-8 CSV with BOM, atomically.
+
+    ``decimals`` maps float columns to the number of decimals they are rounded
+    to in the file, and other columns keep every digit.
 
     The byte-order mark makes Excel detect UTF-8, so accented names open intact.
     Rows end in CRLF as RFC 4180 states, and the csv module then quotes any cell
     containing a carriage return or line feed, so such a cell cannot split a row.
     """
     safe = neutralise_formulas(frame)
+    if decimals:
+        safe = safe.round({column: n for column, n in decimals.items() if column in safe})
     return write_atomic(
         path,
         lambda temp: safe.to_csv(temp, index=False, encoding="utf-8-sig", lineterminator="\r\n"),

@@ -19,8 +19,14 @@ from expansion_propensity.scoring.checks import (
     require_features,
     require_unique_accounts,
 )
-from expansion_propensity.scoring.drivers import DRIVER_COLUMNS, driver_columns, pillar_shares
+from expansion_propensity.scoring.drivers import (
+    DRIVER_COLUMNS,
+    SHARE_COLUMNS,
+    driver_columns,
+    pillar_shares,
+)
 from expansion_propensity.scoring.explain import check_additivity, explain
+from expansion_propensity.scoring.notices import is_constant
 from expansion_propensity.scoring.plays import choose_plays
 from expansion_propensity.scoring.tiers import assign_tiers
 
@@ -62,6 +68,15 @@ SCORE_COLUMNS = [
     "run_id",
 ]
 
+# Decimals per column in scores.csv only, because a spreadsheet shows every digit
+# of a float. The Parquet file keeps full precision.
+CSV_DECIMALS = {
+    **dict.fromkeys(["propensity", "baseline_probability", "percentile"], 4),
+    **dict.fromkeys(SHARE_COLUMNS, 4),
+    **dict.fromkeys([column for column in FORMULA_COLUMNS.values() if column.endswith("score")], 2),
+    **dict.fromkeys(["arr", "expansion_potential", "expected_value"], 2),
+}
+
 
 @dataclass
 class ScoringResult:
@@ -72,6 +87,10 @@ class ScoringResult:
     missing_feature_groups: dict[str, int] = field(default_factory=dict)
     additivity_error: float = 0.0
     negative_potential_clipped: int = 0
+    # A constant propensity means the model ranks nothing. When the raw score is
+    # constant too, ranks follow account id alone.
+    constant_propensity: bool = False
+    constant_raw_score: bool = False
 
 
 def _account_names(account_ids: pd.Series, accounts: pd.DataFrame | None) -> pd.Series:
@@ -122,7 +141,8 @@ def score_accounts(
     # Model outputs, all row-aligned with the features.
     propensity = pd.Series(np.asarray(bundle.predict_proba(features), dtype="float64"))
     contributions = explain(bundle, features, console=console)
-    error = check_additivity(contributions, bundle.raw_score(features))
+    raw_score = pd.Series(np.asarray(bundle.raw_score(features), dtype="float64"))
+    error = check_additivity(contributions, raw_score.to_numpy())
     formula = bundle.formula(features).reset_index(drop=True)
     potential, clipped = _potential(bundle, features)
 
@@ -147,6 +167,7 @@ def score_accounts(
         scores["expansion_potential"],
         scores["account_id"],
         config.tiers,
+        raw_score,
     )
     shares = pillar_shares(contributions)
     plays = choose_plays(features, shares, top_tier)
@@ -160,4 +181,12 @@ def score_accounts(
     )
 
     scores = scores[SCORE_COLUMNS].sort_values("rank", kind="mergesort").reset_index(drop=True)
-    return ScoringResult(scores, unseen, missing_groups, error, clipped)
+    return ScoringResult(
+        scores,
+        unseen,
+        missing_groups,
+        error,
+        clipped,
+        constant_propensity=is_constant(propensity),
+        constant_raw_score=is_constant(raw_score),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from expansion_propensity.scoring.report import tier_summary, top_share_note
@@ -28,7 +29,17 @@ def tier_table(scores: pd.DataFrame) -> Table:
 
 def top_table(scores: pd.DataFrame, n: int = TOP_ON_TERMINAL) -> Table:
     table = Table(title=f"Top {n} accounts by expected value")
-    for header in ("rank", "account", "tier", "propensity", "potential", "expected value", "play"):
+    # The table is in expected-value order, so the rank column's header names its propensity order.
+    headers = (
+        "propensity rank",
+        "account",
+        "tier",
+        "propensity",
+        "potential",
+        "expected value",
+        "play",
+    )
+    for header in headers:
         justify = "left" if header in ("account", "tier", "play") else "right"
         table.add_column(header, justify=justify)
     for row in scores.nlargest(n, "expected_value", keep="first").itertuples():
@@ -45,7 +56,10 @@ def top_table(scores: pd.DataFrame, n: int = TOP_ON_TERMINAL) -> Table:
 
 
 def print_summary(scores: pd.DataFrame, manifest: dict, console: Console | None = None) -> None:
-    """Print tier counts and potential, the top accounts and the data checks."""
+    """Print tier counts and potential, the top accounts, the data checks and the warnings.
+
+    The warnings come last, so they stay on screen after the tables scroll past.
+    """
     console = console or Console(stderr=True)
     console.print(tier_table(scores))
     note = top_share_note(manifest)
@@ -66,3 +80,5 @@ def print_summary(scores: pd.DataFrame, manifest: dict, console: Console | None 
                 f"[yellow]{count:,} account(s) with {name.replace('_', ' ')}[/]", highlight=False
             )
     console.print(f"scores written to {manifest.get('output_dir', '')}", highlight=False)
+    for warning in manifest.get("warnings", []):
+        console.print(f"[bold red]Warning:[/] {escape(warning)}", highlight=False)

@@ -1,6 +1,7 @@
 """Rank accounts by propensity and sort the top share into tier bands.
 
-Only the top ``tiers.top_share`` of accounts by propensity are tiered. Each of
+Only the top ``tiers.top_share`` of accounts by propensity are tiered, with ties
+in propensity broken by the LightGBM raw score and then by account id. Each of
 them is checked against ``tiers.bands`` in config order and takes the first band
 whose ACV and potential ranges both contain its values, so when bands overlap
 the earlier band wins (with the default bands, ACV $15,000 and potential
@@ -30,16 +31,29 @@ def format_money(values: pd.Series) -> pd.Series:
     return text.astype("string").fillna("unknown")
 
 
-def rank_by_propensity(propensity: pd.Series, account_id: pd.Series) -> pd.DataFrame:
+def rank_by_propensity(
+    propensity: pd.Series, account_id: pd.Series, raw_score: pd.Series | None = None
+) -> pd.DataFrame:
     """Return rank (1 = highest propensity) and percentile (100 = highest) per row.
 
-    Ties in propensity are broken by account id, so the ranking is deterministic.
+    Ties in propensity are broken by ``raw_score`` (higher first) and then by
+    account id, so the ranking is deterministic. Calibration is monotone in the
+    LightGBM raw score, so the raw score only reorders accounts whose calibrated
+    propensities tie, as isotonic calibration makes many of them do.
     """
+    if raw_score is None:
+        raw_score = pd.Series(0.0, index=propensity.index)
     order = pd.DataFrame(
-        {"propensity": propensity.to_numpy(), "account_id": account_id.astype(str).to_numpy()}
+        {
+            "propensity": propensity.to_numpy(),
+            "raw_score": np.asarray(raw_score, dtype="float64"),
+            "account_id": account_id.astype(str).to_numpy(),
+        }
     )
     sorted_index = order.sort_values(
-        ["propensity", "account_id"], ascending=[False, True], kind="mergesort"
+        ["propensity", "raw_score", "account_id"],
+        ascending=[False, False, True],
+        kind="mergesort",
     ).index
     rank = np.empty(len(order), dtype=np.int64)
     rank[sorted_index.to_numpy()] = np.arange(1, len(order) + 1)
@@ -146,16 +160,18 @@ def assign_tiers(
     potential: pd.Series,
     account_id: pd.Series,
     config: TierConfig,
+    raw_score: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Return rank, percentile, tier, tier_reason, effort and stakeholders per account.
 
     ``arr`` is the current ACV and ``potential`` the expansion potential, both in
-    currency per year. Accounts outside the top share are ``Not tiered``, and so
+    currency per year. ``raw_score`` breaks ties in propensity (see
+    :func:`rank_by_propensity`). Accounts outside the top share are ``Not tiered``, and so
     are those inside it that fit no band, with a reason naming their values.
     """
     arr = arr.astype("float64")
     potential = potential.astype("float64")
-    ranking = rank_by_propensity(propensity, account_id)
+    ranking = rank_by_propensity(propensity, account_id, raw_score)
     share_text = f"top {config.top_share:.0%}"
     in_top = ranking["rank"] <= top_share_count(len(propensity), config.top_share)
 
