@@ -1,7 +1,8 @@
 # Every target depends on the virtual environment through a stamp file, so a
 # fresh clone needs no separate setup step.
 
-PYTHON ?= python3.11
+# python3.11 when it is on PATH, else python3 (pyproject.toml requires 3.11).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
