@@ -65,6 +65,7 @@ ACCOUNTS = TableSpec(
         Column("industry", STRING, False, "industry label"),
         Column("region", STRING, False, "region or country"),
         Column("churn_date", DATE, False, "date the account churned, empty while active"),
+        Column("churned", BOOLEAN, False, "account is marked churned (a churn flag)"),
     ),
 )
 
@@ -99,6 +100,7 @@ USAGE = TableSpec(
         Column("error_count", INTEGER, False, "errors raised while using it", "errors", True),
         Column("active_users", INTEGER, False, "distinct users of the feature", "users", True),
         Column("is_premium", BOOLEAN, False, "feature belongs to a premium tier or add-on"),
+        Column("usage_id", STRING, False, "usage row identifier, not required to be unique"),
     ),
 )
 

@@ -52,6 +52,16 @@ def test_unparseable_numbers_listed(tables, make_export):
         load_export(make_export(tables))
 
 
+def test_misplaced_thousands_separator_fatal(tables, make_export):
+    tables["subscriptions"]["seats"] = ["5", "1,2,3", "1,000", "10,00"]
+    with pytest.raises(
+        ValidationFailed,
+        match=r"subscriptions\.csv column seats: 2 value\(s\) cannot be read as a whole number: "
+        r"row 2 '1,2,3', row 4 '10,00'; fix them",
+    ):
+        load_export(make_export(tables))
+
+
 def test_unparseable_values_count_the_rest(tables, make_export):
     tables["usage"]["usage_count"] = ["x1", "x2", "x3", "x4", "x5", "x6"]
     with pytest.raises(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from expansion_propensity.contract import TABLES
 from expansion_propensity.ingest import ValidationFailed, load_export
+from expansion_propensity.ingest.mapping import SHIPPED_DIR
 
 DTYPES = {"string": "string", "date": "datetime64[ns]", "integer": "Int64", "number": "float64"}
 
@@ -113,6 +115,37 @@ def test_report_files_written(export_dir, tmp_path):
     ]
     assert rejects.empty
     assert not list(out.glob("*.tmp"))
+
+
+def test_report_records_mapping_and_time(export_dir, tmp_path):
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with pytest.raises(ValidationFailed, match="feature_usage.csv named in the mapping not found"):
+        load_export(export_dir, Path("ravenstack"), report_dir=tmp_path / "shipped")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("as_of: 2023-12-31\n")
+    export = load_export(export_dir, mapping, report_dir=tmp_path / "out")
+
+    on_disk = json.loads((tmp_path / "out" / "validation_report.json").read_text())
+    assert on_disk["mapping"] == str(mapping.resolve())
+    created = dt.datetime.fromisoformat(on_disk["created_at"])
+    assert created.utcoffset() == dt.timedelta(0)
+    assert before <= created <= dt.datetime.now(dt.UTC)
+    assert export.report["created_at"] == on_disk["created_at"]
+    # A bare name is recorded as the shipped file it selected, also when loading fails.
+    shipped = json.loads((tmp_path / "shipped" / "validation_report.json").read_text())
+    assert shipped["mapping"] == str(SHIPPED_DIR / "ravenstack.yaml")
+    assert shipped["status"] == "failed"
+
+
+def test_report_lists_absent_columns(export_dir):
+    export = load_export(export_dir)
+    assert export.report["tables"]["accounts"]["absent_columns"] == [
+        "industry",
+        "region",
+        "churn_date",
+        "churned",
+    ]
+    assert export.report["tables"]["surveys"]["absent_columns"] == ["survey_type"]
 
 
 def test_parquet_input(tmp_path, tables, make_export):

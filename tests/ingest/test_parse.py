@@ -38,6 +38,30 @@ def test_numbers_invalid_and_missing():
     assert parsed.isna().tolist() == [False, True, True, True, True]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ["1,2,3", "12,34", "1,2345", ",123", "$1,23,456", "1,234,56.5"],
+    ids=["single-digits", "two-digit-group", "four-digit-group", "leading", "lakh", "short-last"],
+)
+def test_numbers_misplaced_thousands_invalid(raw):
+    parsed, invalid = parse.parse_numbers(text(raw), MoneyFormat())
+    assert invalid.iloc[0]
+    assert pd.isna(parsed.iloc[0])
+
+
+def test_numbers_misplaced_thousands_decimal_comma():
+    money = MoneyFormat(thousands=".", decimal=",", symbols=["€"])
+    parsed, invalid = parse.parse_numbers(text("1.2.3", "12.345,6 €", "(1.234)"), money)
+    assert invalid.tolist() == [True, False, False]
+    assert parsed.tolist()[1:] == [12345.6, -1234.0]
+
+
+def test_numbers_without_thousands_separator():
+    parsed, invalid = parse.parse_numbers(text("$1234", "$1,234"), MoneyFormat(thousands=""))
+    assert invalid.tolist() == [False, True]
+    assert parsed.iloc[0] == 1234.0
+
+
 def test_numbers_decimal_comma():
     money = MoneyFormat(thousands=".", decimal=",", symbols=["€"])
     parsed, invalid = parse.parse_numbers(text("1.234,50 €", "(7,25)"), money)

@@ -62,3 +62,20 @@ def test_as_of_latest_event(export):
 def test_by_bare_name(ravenstack_dir):
     export = load_export(ravenstack_dir, Path("ravenstack"))
     assert len(export.usage) == 25000
+
+
+def test_churn_flag_disagreement_warned(export):
+    found = codes(export)
+    assert export.accounts["churned"].sum() == 110
+    assert found["churn_event_of_unflagged_account"]["count"] == 465
+    assert found["churn_event_of_unflagged_account"]["accounts_affected"] == 277
+    assert found["churned_account_without_event"]["count"] == 35
+    # The export has no churn_date per account, so no date comparison is made.
+    assert "churn_event_without_churn_date" not in found
+
+
+def test_repeated_usage_ids_warned(export):
+    repeated = codes(export)["duplicate_usage_id"]
+    assert repeated["count"] == 42
+    assert "(21 distinct ids)" in repeated["message"]
+    assert export.usage["usage_id"].notna().all()

@@ -176,3 +176,89 @@ def test_empty_optional_table_warned(tables, make_export):
     export = load_export(make_export(tables))
     assert export.surveys.empty
     assert warning(export.report, "empty_table")["message"] == "surveys.csv has no data rows"
+
+
+def test_subscription_of_other_account_rejected(tables, make_export, out):
+    tables["usage"] = tables["usage"].assign(subscription_id=["S1", "S2", "S3", "S1", "S4", ""])
+    export = load_export(make_export(tables), report_dir=out)
+
+    assert reasons(export.report) == {("usage", "subscription_id belongs to another account"): 1}
+    assert export.report["tables"]["usage"]["rows_rejected"] == 1
+    assert export.report["rejects"]["by_reason"][0]["values"] == ["S1"]
+    assert len(export.usage) == 5
+    # A row without a subscription keeps its stated account.
+    assert export.usage["account_id"].tolist() == ["A1", "A1", "A2", "A3", "A3"]
+    rejects = pd.read_csv(out / "rejects.csv")
+    assert rejects[["row", "account_id", "value"]].values.tolist() == [[4, "A2", "S1"]]
+
+
+def with_churn(tables: dict, accounts: dict, events: list[tuple[str, str]]) -> dict:
+    tables["accounts"] = tables["accounts"].assign(**accounts)
+    tables["churn_events"] = pd.DataFrame(events, columns=["account_id", "churn_date"])
+    return tables
+
+
+def test_churn_date_contradictions_warned(tables, make_export):
+    events = [("A1", "2023-05-01"), ("A2", "2023-06-01"), ("A2", "2023-09-01")]
+    churn_dates = {"churn_date": ["2023-05-01", "", "2024-01-01"]}
+    export = load_export(make_export(with_churn(tables, churn_dates, events)))
+
+    without_date = warning(export.report, "churn_event_without_churn_date")
+    assert without_date["table"] == "churn_events"
+    assert without_date["count"] == 2
+    assert without_date["rows"] == [2, 3]
+    assert without_date["accounts"] == ["A2"]
+    without_event = warning(export.report, "churn_date_without_event")
+    assert without_event["accounts"] == ["A3"]
+    assert without_event["message"].startswith("1 of 3 rows (33%)")
+    assert not [
+        w for w in export.report["warnings"] if w["code"] == "churn_date_differs_from_events"
+    ]
+    assert len(export.churn_events) == 3
+
+
+def test_churn_date_differs_warned(tables, make_export):
+    events = [("A1", "2023-05-01"), ("A1", "2023-09-01"), ("A3", "2024-02-01")]
+    churn_dates = {"churn_date": ["2023-09-01", "", "2024-01-01"]}
+    export = load_export(make_export(with_churn(tables, churn_dates, events)))
+
+    differs = warning(export.report, "churn_date_differs_from_events")
+    assert differs["table"] == "accounts"
+    assert differs["accounts"] == ["A3"]
+    assert differs["count"] == 1
+
+
+def test_churn_flag_contradictions_warned(tables, make_export, tmp_path):
+    events = [("A1", "2023-05-01"), ("A2", "2023-06-01"), ("A2", "2023-07-01")]
+    flags = {"churn_flag": ["True", "False", "True"]}
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("tables:\n  accounts:\n    columns: {churned: churn_flag}\n")
+    export = load_export(make_export(with_churn(tables, flags, events)), mapping)
+
+    assert export.accounts["churned"].tolist() == [True, False, True]
+    unflagged = warning(export.report, "churn_event_of_unflagged_account")
+    assert unflagged["count"] == 2
+    assert unflagged["accounts"] == ["A2"]
+    assert unflagged["message"].startswith("2 of 3 rows (67%)")
+    flagged = warning(export.report, "churned_account_without_event")
+    assert flagged["accounts"] == ["A3"]
+    # churn_date is not in this export, so events are not compared with it.
+    assert not [w for w in export.report["warnings"] if "churn_date" in w["code"]]
+
+
+def test_churn_date_alone_not_warned(tables, make_export):
+    tables["accounts"]["churn_date"] = ["2023-05-01", "", ""]
+    export = load_export(make_export(tables))
+    assert export.report["warnings"] == []
+
+
+def test_duplicate_usage_ids_warned(tables, make_export):
+    tables["usage"]["usage_id"] = ["U1", "U2", "U1", "U3", "U1", "U3"]
+    export = load_export(make_export(tables))
+
+    repeated = warning(export.report, "duplicate_usage_id")
+    assert repeated["count"] == 5
+    assert repeated["rows"] == [1, 3, 4, 5, 6]
+    assert "(2 distinct ids)" in repeated["message"]
+    assert len(export.usage) == 6
+    assert export.usage["usage_id"].tolist() == ["U1", "U2", "U1", "U3", "U1", "U3"]

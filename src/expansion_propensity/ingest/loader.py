@@ -12,7 +12,7 @@ from expansion_propensity.contract import TABLES, Export, TableSpec, empty_table
 from expansion_propensity.errors import InputError
 from expansion_propensity.ingest import validate
 from expansion_propensity.ingest.assemble import parse_columns, select_columns
-from expansion_propensity.ingest.mapping import Mapping, load_mapping
+from expansion_propensity.ingest.mapping import Mapping, load_mapping, resolve_mapping
 from expansion_propensity.ingest.readers import find_file, missing_file_message, read_table
 from expansion_propensity.ingest.report import Report
 
@@ -43,6 +43,10 @@ def load_export(
     data_dir = Path(data_dir)
     report = Report(source=str(data_dir), mapping=str(mapping) if mapping else None)
     try:
+        if mapping is not None:
+            # The report records the file read, also when a shipped mapping was named.
+            mapping = resolve_mapping(mapping).resolve()
+            report.mapping = str(mapping)
         spec_map, mapping_bytes = load_mapping(mapping)
         export = _load(data_dir, spec_map, mapping_bytes, report)
     except InputError as err:
@@ -149,6 +153,9 @@ def _read_one(
         report.warn(spec.name, "empty_table", f"{path.name} has no data rows", count=0)
 
     selected = select_columns(raw, spec, mapping)
+    report.tables[spec.name]["absent_columns"] = [
+        name for name in spec.column_names if name not in selected
+    ]
     frame = parse_columns(selected, spec, mapping, path.name, report)
     if spec.name == "accounts":
         frame = frame.assign(account_name=frame["account_name"].fillna(frame["account_id"]))
@@ -213,6 +220,13 @@ def _warn(
     if mapping.as_of is not None:
         validate.warn_after_as_of(tables, TABLES, as_of, report)
     validate.warn_accounts_without_subscription(tables["accounts"], tables["subscriptions"], report)
+    validate.warn_duplicate_usage_ids(tables["usage"], report)
+    if report.tables["churn_events"]["file"] is not None:
+        absent = report.tables["accounts"]["absent_columns"]
+        provided = {name for name in ("churn_date", "churned") if name not in absent}
+        validate.warn_churn_contradictions(
+            tables["accounts"], tables["churn_events"], provided, report
+        )
 
 
 def _fingerprint(contents: list[bytes], mapping_bytes: bytes) -> str:

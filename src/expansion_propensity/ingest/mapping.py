@@ -132,8 +132,12 @@ def shipped_mappings() -> list[str]:
     return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
 
 
-def _resolve(path: Path) -> Path:
-    # A bare name such as "acme" that is not a file selects the shipped mappings/acme.yaml.
+def resolve_mapping(path: Path) -> Path:
+    """Return the mapping file's path; a bare name that is not a file selects a shipped mapping.
+
+    Raises InputError listing the shipped mappings when a bare name matches none.
+    """
+    path = Path(path)
     if path.exists() or path.suffix or len(path.parts) != 1:
         return path
     shipped = SHIPPED_DIR / f"{path.name}.yaml"
@@ -155,7 +159,7 @@ def load_mapping(path: Path | None) -> tuple[Mapping, bytes]:
     if path is None:
         return Mapping(), b""
 
-    path = _resolve(Path(path))
+    path = resolve_mapping(path)
     try:
         raw = path.read_bytes()
     except OSError as err:

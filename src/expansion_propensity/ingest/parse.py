@@ -7,6 +7,8 @@ read, so the caller can name the rows. Missing values stay missing.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as arrow_compute
@@ -46,6 +48,7 @@ def _parse_money(text: pd.Series, money: MoneyFormat) -> pd.Series:
 
     for symbol in money.symbols:
         cleaned = cleaned.str.replace(symbol, "", regex=False)
+    cleaned = _mask_misplaced_thousands(cleaned.str.strip(), money)
     cleaned = cleaned.str.replace(money.thousands, "", regex=False).str.replace(" ", "")
     if money.decimal != ".":
         cleaned = cleaned.str.replace(money.decimal, ".", regex=False)
@@ -55,6 +58,21 @@ def _parse_money(text: pd.Series, money: MoneyFormat) -> pd.Series:
 
     number = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     return number.where(~negative.fillna(False).astype(bool), -number)
+
+
+def _mask_misplaced_thousands(text: pd.Series, money: MoneyFormat) -> pd.Series:
+    """Turn values with a thousands separator outside 3-digit groups into missing.
+
+    Removing such separators would silently read "1,2,3" as 123, so the parser
+    reports the value as invalid instead.
+    """
+    if not money.thousands:
+        return text
+    thousands = re.escape(money.thousands)
+    decimal = re.escape(money.decimal)
+    grouped = rf"[-+]?\s*\d{{1,3}}(?:{thousands}\d{{3}})+(?:{decimal}\d*)?"
+    misplaced = text.str.contains(money.thousands, regex=False) & ~text.str.fullmatch(grouped)
+    return text.mask(misplaced.fillna(False).astype(bool))
 
 
 def _to_float(text: pd.Series) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,19 @@ def sample(values: pd.Series | list, size: int = SAMPLE_SIZE) -> list:
     return [item.item() if hasattr(item, "item") else item for item in items]
 
 
+def utc_now() -> str:
+    """Return the current UTC time in ISO 8601 to the second, such as 2024-05-01T09:30:00+00:00."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
 @dataclass
 class Report:
     """Collects what validation found; `to_dict` is the JSON report's content."""
 
     source: str
     mapping: str | None
+    # Every command that loads an export rewrites the report, so the time tells which run wrote it.
+    created_at: str = field(default_factory=lambda: utc_now())
     tables: dict[str, dict] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
@@ -122,6 +130,7 @@ class Report:
             "status": "failed" if self.errors else "ok",
             "source": self.source,
             "mapping": self.mapping,
+            "created_at": self.created_at,
             **self.summary,
             "tables": self.tables,
             "errors": self.errors,

@@ -99,8 +99,9 @@ def fill_usage_accounts(
 ) -> pd.DataFrame:
     """Fill usage.account_id from its subscription; reject usage of unknown subscriptions.
 
-    `subscriptions` contains the accepted rows and `parsed_ids` every subscription id
-    in the file, so that usage of a rejected subscription gets its own reason.
+    A row that states both ids is rejected when the subscription belongs to another
+    account. `subscriptions` contains the accepted rows and `parsed_ids` every
+    subscription id in the file, so that usage of a rejected subscription gets its own reason.
     """
     if usage["subscription_id"].isna().all():
         return usage
@@ -116,8 +117,18 @@ def fill_usage_accounts(
     report.reject(
         "usage", file, usage, unknown & ~of_rejected, "subscription_id", "unknown subscription_id"
     )
+    stated = usage["account_id"].notna() & owner_account.notna()
+    mismatched = stated & (usage["account_id"] != owner_account).fillna(False).astype(bool)
+    report.reject(
+        "usage",
+        file,
+        usage,
+        mismatched,
+        "subscription_id",
+        "subscription_id belongs to another account",
+    )
     filled = usage.assign(account_id=usage["account_id"].fillna(owner_account))
-    return filled.loc[~unknown]
+    return filled.loc[~unknown & ~mismatched]
 
 
 def reject_unknown_accounts(
@@ -210,6 +221,88 @@ def warn_accounts_without_subscription(
         "accounts with no accepted subscription (they have no ARR history)",
         accounts,
         alone,
+    )
+
+
+def warn_duplicate_usage_ids(usage: pd.DataFrame, report: Report) -> None:
+    """Warn about usage_id values on more than one row; the rows are kept."""
+    ids = usage["usage_id"]
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    _warn_where(
+        report,
+        "usage",
+        "duplicate_usage_id",
+        f"usage rows whose usage_id occurs on more than one row "
+        f"({ids[repeated].nunique():,} distinct ids)",
+        usage,
+        repeated,
+    )
+
+
+def warn_churn_contradictions(
+    accounts: pd.DataFrame, events: pd.DataFrame, columns: set[str], report: Report
+) -> None:
+    """Warn where churn events disagree with the accounts table; the rows are kept.
+
+    `columns` names the accounts columns the export provides (churn_date, churned),
+    because an absent column is all missing and would otherwise contradict every event.
+    """
+    has_event = accounts["account_id"].isin(events["account_id"])
+    if "churn_date" in columns:
+        _warn_churn_dates(accounts, events, has_event, report)
+    if "churned" in columns:
+        flag = lookup(events["account_id"], accounts, "account_id", "churned")
+        _warn_where(
+            report,
+            "churn_events",
+            "churn_event_of_unflagged_account",
+            "churn events of accounts whose churned flag is false",
+            events,
+            flag.eq(False),
+        )
+        _warn_where(
+            report,
+            "accounts",
+            "churned_account_without_event",
+            "accounts flagged churned with no churn event",
+            accounts,
+            accounts["churned"] & ~has_event,
+        )
+
+
+def _warn_churn_dates(
+    accounts: pd.DataFrame, events: pd.DataFrame, has_event: pd.Series, report: Report
+) -> None:
+    account_date = lookup(events["account_id"], accounts, "account_id", "churn_date")
+    _warn_where(
+        report,
+        "churn_events",
+        "churn_event_without_churn_date",
+        "churn events of accounts with no churn_date",
+        events,
+        account_date.isna(),
+    )
+
+    dated = accounts["churn_date"].notna()
+    _warn_where(
+        report,
+        "accounts",
+        "churn_date_without_event",
+        "accounts with a churn_date and no churn event",
+        accounts,
+        dated & ~has_event,
+    )
+
+    # An account may churn more than once (reactivations), so its churn_date has to
+    # equal one of its event dates, not the latest one.
+    matched = events.loc[events["churn_date"] == account_date, "account_id"]
+    _warn_where(
+        report,
+        "accounts",
+        "churn_date_differs_from_events",
+        "accounts whose churn_date equals none of their churn event dates",
+        accounts,
+        dated & has_event & ~accounts["account_id"].isin(matched),
     )
 
 
