@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import mlflow
+import numpy as np
 import pytest
 from mlflow import MlflowClient
 
 from expansion_propensity import paths
 from expansion_propensity.config import Config
 from expansion_propensity.errors import InputError, ModelError
+from expansion_propensity.modeling import train
 from expansion_propensity.modeling.bundle import load_bundle
 from expansion_propensity.modeling.champion import decide
+from expansion_propensity.modeling.evaluate import evaluate_models
 from expansion_propensity.modeling.train import train_from_snapshots
 
 
@@ -43,6 +46,51 @@ def test_gate_rejects_constant_model():
     assert not decision.promoted
     assert decision.alias == "challenger"
     assert "gives every test snapshot the same probability" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("new", "baseline", "champion"),
+    [(np.nan, np.nan, None), (np.nan, np.nan, 0.7), (np.nan, 0.6, None)],
+    ids=["both-nan", "nan-vs-champion", "nan-vs-baseline"],
+)
+def test_gate_rejects_nan_metric(new, baseline, champion):
+    # A one-class test period gives every model a NaN ROC AUC.
+    decision = decide("roc_auc", new, baseline, champion_value=champion, champion_version="1")
+
+    assert not decision.promoted
+    assert decision.alias == "challenger"
+
+
+def test_gate_nan_rival_loses_to_finite_value():
+    assert decide("roc_auc", 0.7, np.nan).promoted
+
+
+def test_constant_calibrated_model_not_exported(trained, fast_config, tmp_path, monkeypatch):
+    periods, models = trained
+    labels = periods.labels("test")
+    base_rate = labels.mean()
+    # Isotonic calibration can map every test row to one step. A constant base rate then beats
+    # a badly calibrated baseline on Brier score, but it cannot rank accounts.
+    evaluation = evaluate_models(
+        labels,
+        {
+            "baseline": np.where(labels == 1, 0.05, 0.6),
+            "lightgbm": np.full(len(labels), base_rate),
+        },
+    )
+    config = Config.model_validate(
+        {**fast_config.to_dict(), "tracking": {"champion_metric": "brier"}}
+    )
+    monkeypatch.setattr(train, "rescore_champion", lambda *args: None)
+    monkeypatch.setattr(train, "_registry_champion", lambda *args: None)
+    assert np.ptp(models.bundle.raw_score(periods.test)) > 0
+
+    out = tmp_path / "champion"
+    decision, exported = train.gate_and_export(models, periods, evaluation, None, config, out)
+    assert not decision.promoted
+    assert "same probability" in decision.reason
+    assert exported is None
+    assert not (out / "MLmodel").exists()
 
 
 def test_gate_lower_is_better_metric():
@@ -81,6 +129,12 @@ def test_gate_across_trainings(project, snapshots, fast_config):
     challenger = client.get_model_version_by_alias(name, "challenger")
     assert str(challenger.version) == "3"
     assert challenger.tags["gate_reason"] == worse.decision.reason
+
+    # The same data, config and seed log identical metrics, bit for bit.
+    for model in ("baseline", "lightgbm", "potential"):
+        first_metrics = client.get_run(first.run_ids[model]).data.metrics
+        assert first_metrics
+        assert client.get_run(worse.run_ids[model]).data.metrics == first_metrics
 
     # A new export folder receives the current champion, not the challenger.
     other = project / "elsewhere"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 from expansion_propensity.modeling.evaluate import (
     METRIC_NAMES,
@@ -13,6 +15,7 @@ from expansion_propensity.modeling.evaluate import (
     expected_calibration_error,
     top_share_metrics,
 )
+from expansion_propensity.modeling.plots import cumulative_gains
 
 # Ten rows sorted by probability; positives at ranks 1, 3 and 8.
 LABELS = np.array([1, 0, 1, 0, 0, 0, 0, 1, 0, 0])
@@ -86,11 +89,142 @@ def test_oracle_gap_on_same_rows():
 
     evaluation = evaluate_models(LABELS, {"model": PROBABILITIES}, oracle)
     assert evaluation.oracle_rows == 9
+    assert evaluation.oracle_missing_rows == 1
     assert evaluation.metrics["oracle"]["roc_auc"] == pytest.approx(1.0)
-    assert evaluation.auc_gaps()["model"] == pytest.approx(1.0 - 15 / 21)
+    # On the nine rows with a true probability the model ranks 12 of 18 pairs right.
+    assert evaluation.auc_gaps()["model"] == pytest.approx(1.0 - 12 / 18)
+    assert evaluation.metrics["model"]["roc_auc"] == pytest.approx(15 / 21)
 
 
 def test_no_oracle_means_no_gaps():
     evaluation = evaluate_models(LABELS, {"model": PROBABILITIES})
 
     assert evaluation.auc_gaps() == {}
+
+
+def test_no_oracle_reports_no_missing_rows():
+    assert evaluate_models(LABELS, {"model": PROBABILITIES}).oracle_missing_rows == 0
+
+
+@pytest.fixture(scope="module")
+def tied_scores() -> tuple[np.ndarray, np.ndarray]:
+    """Labels and step-function probabilities with many ties, as isotonic calibration gives."""
+    rng = np.random.default_rng(3)
+    probabilities = rng.choice([0.0, 0.05, 0.1, 0.2, 0.35, 0.6, 1.0], size=997)
+    labels = (rng.random(997) < probabilities).astype(int)
+    labels[:3] = [1, 0, 1]
+    probabilities[:3] = [0.0, 1.0, 0.0]
+    return labels, probabilities
+
+
+def test_metrics_match_sklearn(tied_scores):
+    labels, probabilities = tied_scores
+    metrics = classification_metrics(labels, probabilities)
+
+    assert metrics["roc_auc"] == pytest.approx(roc_auc_score(labels, probabilities))
+    assert metrics["pr_auc"] == pytest.approx(average_precision_score(labels, probabilities))
+    assert metrics["brier"] == pytest.approx(brier_score_loss(labels, probabilities))
+    assert metrics["base_rate"] == pytest.approx(labels.mean())
+
+
+def test_log_loss_finite_with_certain_misses(tied_scores):
+    labels, probabilities = tied_scores
+    metrics = classification_metrics(labels, probabilities)
+
+    # Three rows are certain and wrong; each costs -ln(1e-15) instead of infinity.
+    clipped = np.clip(probabilities, 1e-15, 1 - 1e-15)
+    assert np.isfinite(metrics["log_loss"])
+    assert metrics["log_loss"] == pytest.approx(log_loss(labels, clipped))
+    assert metrics["log_loss"] > 3 * -np.log(1e-15) / len(labels)
+
+
+def test_ece_matches_binned_computation(tied_scores):
+    labels, probabilities = tied_scores
+    rng = np.random.default_rng(4)
+    smooth = np.clip(probabilities + rng.uniform(-0.02, 0.02, len(labels)), 0, 1)
+
+    # np.histogram puts 1.0 in the last bin, as the ECE definition does.
+    edges = np.linspace(0, 1, 11)
+    rows, _ = np.histogram(smooth, edges)
+    label_sums, _ = np.histogram(smooth, edges, weights=labels)
+    probability_sums, _ = np.histogram(smooth, edges, weights=smooth)
+    filled = rows > 0
+    expected = np.sum(np.abs(label_sums[filled] - probability_sums[filled]) / len(labels))
+    assert expected_calibration_error(labels, smooth) == pytest.approx(expected)
+
+
+def test_top_share_ties_count_mean_label():
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    probabilities = np.array([0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
+
+    # Top 2 rows: 0.9 (a positive) plus one place among four tied rows holding one positive.
+    for order in (np.arange(10), np.array([0, 4, 3, 2, 1, 5, 6, 7, 8, 9])):
+        top20 = top_share_metrics(labels[order], probabilities[order], 0.20)
+        assert top20["precision"] == pytest.approx((1 + 1 / 4) / 2)
+        assert top20["recall"] == pytest.approx((1 + 1 / 4) / 2)
+        assert top20["lift"] == pytest.approx((1 + 1 / 4) / 2 / 0.2)
+
+
+def test_top_share_independent_of_row_order(tied_scores):
+    labels, probabilities = tied_scores
+    reverse = np.arange(len(labels))[::-1]
+
+    for share in (0.10, 0.20):
+        forward = top_share_metrics(labels, probabilities, share)
+        backward = top_share_metrics(labels[reverse], probabilities[reverse], share)
+        assert forward == pytest.approx(backward)
+
+
+def test_top_share_matches_ranking_without_ties(tied_scores):
+    labels, _ = tied_scores
+    probabilities = np.random.default_rng(5).random(len(labels))
+    top = np.argsort(-probabilities)[:100]
+
+    result = top_share_metrics(labels, probabilities, 0.10)
+    assert result["precision"] == pytest.approx(labels[top].mean())
+    assert result["recall"] == pytest.approx(labels[top].sum() / labels.sum())
+
+
+def test_decile_table_independent_of_row_order(tied_scores):
+    labels, probabilities = tied_scores
+    reverse = np.arange(len(labels))[::-1]
+
+    forward = decile_table(labels, probabilities)
+    backward = decile_table(labels[reverse], probabilities[reverse])
+    pd.testing.assert_frame_equal(forward, backward)
+    assert forward["rows"].sum() == len(labels)
+    # Each tied block lies in one decile, so no probability spans two deciles.
+    assert (
+        forward["min_probability"].to_numpy()[:-1] > forward["max_probability"].to_numpy()[1:]
+    ).all()
+
+
+def test_decile_table_matches_qcut_without_ties():
+    rng = np.random.default_rng(6)
+    probabilities = rng.random(1000)
+    labels = (rng.random(1000) < probabilities).astype(int)
+
+    deciles = pd.qcut(-probabilities, 10, labels=False) + 1
+    expected = pd.Series(labels).groupby(deciles).sum()
+    table = decile_table(labels, probabilities)
+    assert table["positives"].tolist() == expected.tolist()
+    assert table["rows"].tolist() == [100] * 10
+
+
+def test_cumulative_gains_ties_by_hand():
+    labels = np.array([1, 0, 0, 1])
+    probabilities = np.array([0.9, 0.5, 0.5, 0.5])
+
+    contacted, gains = cumulative_gains(labels, probabilities)
+    np.testing.assert_allclose(contacted, [0.0, 0.25, 1.0])
+    np.testing.assert_allclose(gains, [0.0, 0.5, 1.0])
+
+
+def test_cumulative_gains_independent_of_row_order(tied_scores):
+    labels, probabilities = tied_scores
+    reverse = np.arange(len(labels))[::-1]
+
+    forward = cumulative_gains(labels, probabilities)
+    backward = cumulative_gains(labels[reverse], probabilities[reverse])
+    np.testing.assert_array_equal(forward[0], backward[0])
+    np.testing.assert_allclose(forward[1], backward[1])

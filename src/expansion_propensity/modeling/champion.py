@@ -37,6 +37,10 @@ class GateDecision:
 
 
 def _better(new: float, rival: float, metric: str) -> bool:
+    # A NaN metric (ROC AUC of a one-class test period) never wins, but a NaN
+    # rival loses to any finite value.
+    if np.isnan(new):
+        return False
     if np.isnan(rival):
         return True
     return new < rival if metric in LOWER_IS_BETTER else new > rival
@@ -128,6 +132,10 @@ def rescore_champion(
         )
         return None
 
+    # NOTE: nothing checks that these test rows were outside the champion's own training,
+    # validation and calibration periods. They are after a refresh of the same export, but a
+    # config with more splits.test_months than the champion's lets it score rows it was fitted
+    # on, which flatters the champion.
     metrics = classification_metrics(y_test, probabilities)
     metric = config.tracking.champion_metric
     logger.info(

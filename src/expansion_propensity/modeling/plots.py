@@ -42,15 +42,30 @@ def plot_calibration(labels, probabilities: dict[str, np.ndarray], path: Path) -
     return _save(figure, path)
 
 
+def cumulative_gains(labels, probabilities) -> tuple[np.ndarray, np.ndarray]:
+    """Return the share of rows contacted and the share of positives captured, from (0, 0).
+
+    Points fall only at the end of each block of tied probabilities, so the
+    straight line across a block is the expected curve over every order of
+    its rows, and the curve does not depend on row order.
+    """
+    labels = np.asarray(labels, dtype=float)
+    probabilities = np.asarray(probabilities, dtype=float)
+    order = np.argsort(-probabilities, kind="stable")
+    ranked_probabilities = probabilities[order]
+    block_end = np.append(ranked_probabilities[1:] != ranked_probabilities[:-1], True)
+
+    captured = np.cumsum(labels[order])[block_end] / max(labels.sum(), 1.0)
+    contacted = (np.flatnonzero(block_end) + 1) / len(labels)
+    return np.concatenate([[0.0], contacted]), np.concatenate([[0.0], captured])
+
+
 def plot_cumulative_gains(labels, probabilities: dict[str, np.ndarray], path: Path) -> Path:
     """Plot the share of expansions captured against the share of accounts contacted."""
     figure, axes = plt.subplots(figsize=(5.5, 5))
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="random")
-    labels = np.asarray(labels, dtype=float)
     for name, values in probabilities.items():
-        ranked = labels[np.argsort(-np.asarray(values), kind="stable")]
-        gains = np.concatenate([[0.0], np.cumsum(ranked) / max(ranked.sum(), 1.0)])
-        contacted = np.linspace(0, 1, len(gains))
+        contacted, gains = cumulative_gains(labels, values)
         axes.plot(contacted, gains, label=name)
     axes.set_xlabel("share of snapshots, highest probability first")
     axes.set_ylabel("share of expansions captured")

@@ -50,6 +50,7 @@ def _model_metrics(evaluation: Evaluation, model: str) -> dict[str, float]:
     if model in gaps:
         metrics["auc_gap_to_oracle"] = gaps[model]
         metrics["oracle_roc_auc"] = evaluation.metrics["oracle"]["roc_auc"]
+        metrics["oracle_missing_rows"] = float(evaluation.oracle_missing_rows)
     return _finite(metrics)
 
 

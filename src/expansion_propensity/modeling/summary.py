@@ -62,6 +62,13 @@ def print_summary(result: TrainResult, console: Console | None = None) -> None:
             f"median absolute percentage error {potential['potential_median_ape']:.1%}"
         )
 
+    missing = result.evaluation.oracle_missing_rows
+    if missing:
+        console.print(
+            f"[bold yellow]{missing} test snapshots have no true probability[/]: the oracle column "
+            "and the AUC gaps use only the other rows."
+        )
+
     auc = result.evaluation.metrics["lightgbm"]["roc_auc"]
     if not math.isnan(auc) and auc < NEAR_CHANCE_AUC:
         console.print(

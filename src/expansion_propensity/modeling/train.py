@@ -92,7 +92,9 @@ def gate_and_export(
         evaluation.metrics["baseline"][metric],
         champion_value=None if current is None else current[0],
         champion_version=None if current is None else current[1],
-        constant=bool(np.ptp(models.bundle.raw_score(periods.test)) == 0),
+        # The calibrated probabilities are what gets ranked; isotonic calibration
+        # can map a varying raw score to one value.
+        constant=bool(np.ptp(evaluation.probabilities["lightgbm"]) == 0),
     )
     if version is not None:
         set_alias(config.tracking.registered_model, version, decision, data_source)
