@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
@@ -13,7 +14,7 @@ from expansion_propensity.errors import InputError, ModelError
 from expansion_propensity.modeling import train
 from expansion_propensity.modeling.bundle import load_bundle
 from expansion_propensity.modeling.champion import decide
-from expansion_propensity.modeling.evaluate import evaluate_models
+from expansion_propensity.modeling.evaluate import classification_metrics, evaluate_models
 from expansion_propensity.modeling.train import train_from_snapshots
 
 
@@ -208,4 +209,35 @@ def test_scoring_model_follows_data_source(project, snapshots, fast_config):
     if not acme.decision.promoted:
         assert champion_info["model_version"] == demo.model_version
         assert champion_bundle.metadata["run_id"] == demo.run_ids["lightgbm"]
+    mlflow.set_tracking_uri(None)
+
+
+@pytest.mark.slow
+def test_gate_skips_rows_champion_fitted_on(project, snapshots, fast_config):
+    first = train_from_snapshots(snapshots, fast_config, paths.champion_dir())
+    assert first.decision.promoted
+
+    # Move every period three months earlier, so the new test period starts
+    # inside the champion's calibration period.
+    month = snapshots["snapshot_date"].dt.to_period("M").astype(int)
+    month = month - month.min()
+    earlier = snapshots.copy()
+    earlier["split"] = np.select(
+        [month < 8, month < 11, month < 14, month < 20],
+        ["train", "validation", "calibration", "test"],
+        default="gap",
+    )
+    earlier.loc[month == month.max(), "split"] = "score"
+    second = train_from_snapshots(earlier, fast_config, paths.champion_dir())
+
+    fitted_through = pd.Timestamp(first.models.bundle.metadata["fitted_through"])
+    assert fitted_through == snapshots.loc[month == 16, "snapshot_date"].iloc[0]
+    test = earlier[earlier["split"] == "test"].reset_index(drop=True)
+    unseen = test["snapshot_date"] > fitted_through
+    assert 0 < unseen.sum() < len(test)
+    expected = classification_metrics(
+        test.loc[unseen, "label"].astype(int).to_numpy(),
+        first.models.bundle.predict_proba(test[unseen]),
+    )["pr_auc"]
+    assert second.decision.champion_value == pytest.approx(expected)
     mlflow.set_tracking_uri(None)

@@ -97,15 +97,26 @@ def _values(values: dict, champion_version: str | None) -> dict:
     }
 
 
+@dataclass
+class ChampionScore:
+    """The current champion's metric on the test rows it was never fitted on."""
+
+    value: float
+    version: str
+    rows: np.ndarray  # boolean mask over the test rows the value was computed on
+
+
 def rescore_champion(
     config: Config, X_test: pd.DataFrame, y_test: np.ndarray, data_source: str | None = None
-) -> tuple[float, str] | None:
+) -> ChampionScore | None:
     """Score the registry's current champion on these test rows.
 
-    Returns (metric value, version), or None when there is no champion or,
-    with ``data_source``, when the champion was trained on another source. A
-    champion that cannot score the rows (trained on other feature columns) is
-    logged and treated as absent, because it could not be used to score either.
+    Returns None when there is no champion or, with ``data_source``, when the
+    champion was trained on another source. A champion that cannot score the
+    rows (trained on other feature columns) is logged and treated as absent,
+    because it could not be used to score either. Test rows dated on or before
+    the champion's last fitted snapshot are left out, because scoring a model
+    on rows it was fitted on would flatter it.
     """
     from mlflow.exceptions import MlflowException
 
@@ -121,30 +132,50 @@ def rescore_champion(
     if found is None:
         return None
     bundle, info = found
+    version = str(info["model_version"])
+
+    rows = _unseen_rows(X_test, bundle.metadata.get("fitted_through"))
+    if not rows.any():
+        logger.warning(
+            "Every test row is on or before the last snapshot champion version %s was fitted "
+            "on (%s), so the gate cannot compare with it and ignores it",
+            version,
+            bundle.metadata.get("fitted_through"),
+        )
+        return None
+    if not rows.all():
+        logger.info(
+            "Comparing with champion version %s on the %d of %d test rows after its last "
+            "fitted snapshot (%s)",
+            version,
+            int(rows.sum()),
+            len(rows),
+            bundle.metadata.get("fitted_through"),
+        )
+
     try:
-        probabilities = bundle.predict_proba(X_test)
+        probabilities = bundle.predict_proba(X_test[rows])
     except ModelError as err:
         logger.warning(
             "The current champion (version %s) cannot score this training's test rows, so the "
             "gate ignores it: %s",
-            info["model_version"],
+            version,
             err,
         )
         return None
 
-    # NOTE: nothing checks that these test rows were outside the champion's own training,
-    # validation and calibration periods. They are after a refresh of the same export, but a
-    # config with more splits.test_months than the champion's lets it score rows it was fitted
-    # on, which flatters the champion.
-    metrics = classification_metrics(y_test, probabilities)
     metric = config.tracking.champion_metric
-    logger.info(
-        "Re-scored champion version %s on the test rows: %s %.4f",
-        info["model_version"],
-        metric,
-        metrics[metric],
-    )
-    return metrics[metric], str(info["model_version"])
+    value = classification_metrics(np.asarray(y_test)[rows], probabilities)[metric]
+    logger.info("Re-scored champion version %s on the test rows: %s %.4f", version, metric, value)
+    return ChampionScore(value=value, version=version, rows=rows)
+
+
+def _unseen_rows(X_test: pd.DataFrame, fitted_through: str | None) -> np.ndarray:
+    """Return a mask of test rows dated after ``fitted_through`` (all rows when unknown)."""
+    if fitted_through is None or "snapshot_date" not in X_test:
+        return np.ones(len(X_test), dtype=bool)
+    dates = pd.to_datetime(X_test["snapshot_date"])
+    return (dates > pd.Timestamp(fitted_through)).to_numpy()
 
 
 def set_alias(

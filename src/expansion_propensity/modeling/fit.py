@@ -162,9 +162,18 @@ def fit_models(
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "best_iteration": lightgbm.best_iteration,
             "calibration_reason": calibrator.reason,
+            # The champion gate compares only on later snapshots than this one.
+            "fitted_through": _last_fitted_date(periods),
             **(metadata or {}),
         },
     )
     return TrainedModels(
         bundle=bundle, lightgbm=lightgbm, tuned_params=tuned, tuning_run_id=tuning_run_id
     )
+
+
+def _last_fitted_date(periods: Periods) -> str:
+    """Return the latest snapshot date the models were fitted, stopped or calibrated on."""
+    fitted = [periods.train, periods.validation, periods.calibration]
+    latest = max(pd.Timestamp(frame["snapshot_date"].max()) for frame in fitted)
+    return latest.date().isoformat()

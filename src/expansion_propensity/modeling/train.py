@@ -17,7 +17,12 @@ from expansion_propensity.errors import InputError
 from expansion_propensity.modeling import runs
 from expansion_propensity.modeling.bundle import _registry_champion
 from expansion_propensity.modeling.champion import GateDecision, decide, rescore_champion, set_alias
-from expansion_propensity.modeling.evaluate import METRIC_NAMES, Evaluation, evaluate_models
+from expansion_propensity.modeling.evaluate import (
+    METRIC_NAMES,
+    Evaluation,
+    classification_metrics,
+    evaluate_models,
+)
 from expansion_propensity.modeling.fit import Periods, TrainedModels, fit_models, split_periods
 from expansion_propensity.modeling.oracle import find_truth, oracle_probabilities
 from expansion_propensity.modeling.potential import potential_metrics
@@ -85,13 +90,24 @@ def gate_and_export(
     """Apply the champion gate to the new version and export it when it becomes champion."""
     metric = config.tracking.champion_metric
     data_source = models.bundle.metadata.get("data_source")
-    current = rescore_champion(config, periods.test, periods.labels("test"), data_source)
+    labels = periods.labels("test")
+    current = rescore_champion(config, periods.test, labels, data_source)
+    new_value = evaluation.metrics["lightgbm"][metric]
+    baseline_value = evaluation.metrics["baseline"][metric]
+    if current is not None and not current.rows.all():
+        # The champion was scored on fewer rows, so its rivals are too.
+        new_value, baseline_value = (
+            classification_metrics(
+                labels[current.rows], evaluation.probabilities[name][current.rows]
+            )[metric]
+            for name in ("lightgbm", "baseline")
+        )
     decision = decide(
         metric,
-        evaluation.metrics["lightgbm"][metric],
-        evaluation.metrics["baseline"][metric],
-        champion_value=None if current is None else current[0],
-        champion_version=None if current is None else current[1],
+        new_value,
+        baseline_value,
+        champion_value=None if current is None else current.value,
+        champion_version=None if current is None else current.version,
         # The calibrated probabilities are what gets ranked; isotonic calibration
         # can map a varying raw score to one value.
         constant=bool(np.ptp(evaluation.probabilities["lightgbm"]) == 0),
