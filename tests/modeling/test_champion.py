@@ -10,7 +10,7 @@ from mlflow import MlflowClient
 
 from expansion_propensity import paths
 from expansion_propensity.config import Config
-from expansion_propensity.errors import InputError, ModelError
+from expansion_propensity.errors import InputError
 from expansion_propensity.modeling import train
 from expansion_propensity.modeling.bundle import load_bundle
 from expansion_propensity.modeling.champion import decide
@@ -181,34 +181,38 @@ def test_unknown_champion_metric_raises(project, snapshots, fast_config):
 
 @pytest.mark.slow
 def test_scoring_model_follows_data_source(project, snapshots, fast_config):
-    weak = _config(fast_config, n_estimators=5, num_leaves=2, learning_rate=0.1)
+    # No leaf can hold this many rows, so the model is constant and stays challenger.
+    weak = _config(fast_config, min_child_samples=1_000_000)
     name = fast_config.tracking.registered_model
 
     demo = train_from_snapshots(snapshots, fast_config, paths.champion_dir(), data_source="demo")
     assert demo.decision.promoted
     client = MlflowClient()  # after training, which points MLflow at this project
 
-    with pytest.raises(ModelError, match=r"no model trained on export 'acme' is registered"):
-        load_bundle(config=fast_config, data_source="acme")
+    # With no model of its own, a new export scores with the champion.
+    fallback, fallback_info = load_bundle(config=fast_config, data_source="acme")
+    assert fallback_info["data_source"] == "demo"
+    assert fallback.metadata["run_id"] == demo.run_ids["lightgbm"]
 
-    # A model of another source is not compared with the demo champion; a weak
-    # one still loses to its own baseline and stays challenger.
+    # A model of another source is not compared with the demo champion.
     acme = train_from_snapshots(snapshots, weak, paths.champion_dir(), data_source="acme")
     assert acme.decision.champion_version is None
+    assert not acme.decision.promoted
     assert client.get_model_version(name, acme.model_version).tags["data_source"] == "acme"
 
     bundle, info = load_bundle(config=fast_config, data_source="acme")
-    if acme.decision.promoted:
-        assert info["source"] == f"models:/{name}@champion"
-    else:
-        assert info["model_version"] == acme.model_version
-        assert info["not_champion_reason"] == acme.decision.reason
+    assert info["model_version"] == acme.model_version
+    assert info["not_champion_reason"] == acme.decision.reason
     assert bundle.metadata["run_id"] == acme.run_ids["lightgbm"]
 
     champion_bundle, champion_info = load_bundle(config=fast_config, data_source="demo")
-    if not acme.decision.promoted:
-        assert champion_info["model_version"] == demo.model_version
-        assert champion_bundle.metadata["run_id"] == demo.run_ids["lightgbm"]
+    assert champion_info["model_version"] == demo.model_version
+    assert champion_bundle.metadata["run_id"] == demo.run_ids["lightgbm"]
+
+    # With no champion and no version of its own, the exported folder scores.
+    client.delete_registered_model_alias(name, "champion")
+    _, folder_info = load_bundle(config=fast_config, data_source="other")
+    assert folder_info["source"] == str(paths.champion_dir())
     mlflow.set_tracking_uri(None)
 
 

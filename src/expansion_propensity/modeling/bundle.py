@@ -181,7 +181,8 @@ def _registry_model_for_source(config: Config, data_source: str) -> tuple[ModelB
 
     The champion alias is one per registered model. When it belongs to another
     source, the newest version trained on this one scores instead, with a
-    warning that repeats why it did not become champion.
+    warning that repeats why it did not become champion. With no version trained
+    on this source, the champion scores, with a warning.
     """
     found = _registry_champion(config, data_source)
     if found is not None:
@@ -191,12 +192,17 @@ def _registry_model_for_source(config: Config, data_source: str) -> tuple[ModelB
     champion = _champion_version(config)
     latest = _latest_version_for_source(config, data_source)
     if latest is None:
-        trained_on = _version_source(champion) if champion is not None else None
-        where = f"the champion was trained on {trained_on!r}" if trained_on else "none is champion"
-        raise ModelError(
-            f"no model trained on export {data_source!r} is registered as {name!r} ({where}); "
-            "run `make train` with the same DATA and MAPPING first"
+        # load_bundle calls this only when a champion or a version of this source
+        # exists. A refreshed export in a new folder is the usual case: the champion
+        # still fits it, and scoring warns that it was trained on another export.
+        logger.warning(
+            "No model was trained on export %r, so scoring uses the champion (version %s), "
+            "trained on %r; run `make train` with the same DATA and MAPPING to train on this one",
+            data_source,
+            champion.version,
+            _version_source(champion),
         )
+        return _load_version(config, champion, f"models:/{name}@champion")
 
     reason = (latest.tags or {}).get("gate_reason", "it did not pass the champion gate")
     logger.warning(
