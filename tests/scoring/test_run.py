@@ -134,8 +134,12 @@ def test_report_escapes_names(staged):
     assert "data:image/png;base64," in page
 
 
-def test_as_of_passed_to_features(staged):
+def test_as_of_passed_to_features(staged, monkeypatch):
+    from expansion_propensity.features import calendar
+
     project, calls = staged
+    # The staged export has no events, so its history start is set by hand.
+    monkeypatch.setattr(calendar, "history_start", lambda export: pd.Timestamp("2023-01-01"))
 
     run_score(project / "data/raw/demo", None, Config(), project / "out", as_of="2024-03-31")
 
@@ -215,6 +219,21 @@ def test_resolve_as_of(value, expected):
 def test_invalid_as_of(value, message):
     with pytest.raises(InputError, match=message):
         resolve_as_of(value, pd.Timestamp("2024-06-30"))
+
+
+def test_as_of_before_history_rejected():
+    with pytest.raises(
+        InputError,
+        match=r"--as-of 2020-01-01 is before 2023-04-01, the first date with "
+        r"snapshots.min_history_days of export history; pick a date between 2023-04-01 and "
+        r"2024-06-30",
+    ):
+        resolve_as_of("2020-01-01", pd.Timestamp("2024-06-30"), pd.Timestamp("2023-04-01"))
+
+
+def test_as_of_on_earliest_accepted():
+    earliest = pd.Timestamp("2023-04-01")
+    assert resolve_as_of("2023-04-01", pd.Timestamp("2024-06-30"), earliest) == earliest
 
 
 def read_outputs(project):

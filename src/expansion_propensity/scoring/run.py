@@ -30,11 +30,14 @@ logger = logging.getLogger(__name__)
 MODEL_METADATA_KEYS = ("trained_at", "data_fingerprint", "config_hash", "git_commit", "model_name")
 
 
-def resolve_as_of(as_of: str | None, export_as_of: pd.Timestamp) -> pd.Timestamp:
+def resolve_as_of(
+    as_of: str | None, export_as_of: pd.Timestamp, earliest: pd.Timestamp | None = None
+) -> pd.Timestamp:
     """Return the score date: ``as_of`` (YYYY-MM-DD) if given, else the export's as-of date.
 
-    Raises InputError for a malformed date or one after the export's as-of date,
-    because features after the export's last event would be silently empty.
+    Raises InputError for a malformed date, one after the export's as-of date
+    (features after the export's last event would be silently empty), or one
+    before ``earliest``, the first date with enough history for features.
     """
     latest = pd.Timestamp(export_as_of).normalize()
     if as_of is None:
@@ -50,6 +53,12 @@ def resolve_as_of(as_of: str | None, export_as_of: pd.Timestamp) -> pd.Timestamp
         raise InputError(
             f"--as-of {as_of} is after the export's as-of date {latest:%Y-%m-%d}; pick a date "
             "on or before it"
+        )
+    if earliest is not None and parsed < earliest:
+        raise InputError(
+            f"--as-of {as_of} is before {earliest:%Y-%m-%d}, the first date with "
+            "snapshots.min_history_days of export history; pick a date between "
+            f"{earliest:%Y-%m-%d} and {latest:%Y-%m-%d}"
         )
     return parsed
 
@@ -158,6 +167,7 @@ def run_score(
     """Score every active account of the export at ``as_of`` and write ``out/<as-of>/``."""
     # Imported here so that this module loads without the training stack.
     from expansion_propensity.features import build_scoring_frame
+    from expansion_propensity.features.calendar import history_start
     from expansion_propensity.features.prepare import order_tiers
     from expansion_propensity.ingest import load_export
     from expansion_propensity.modeling.bundle import load_bundle
@@ -166,7 +176,12 @@ def run_score(
     # The export and the date are checked before the model loads, because a
     # mistyped --as-of should fail in seconds.
     export = load_export(Path(data_dir), mapping, report_dir=paths.interim_dir())
-    score_date = resolve_as_of(as_of, export.as_of)
+    earliest = None
+    if as_of is not None:
+        earliest = history_start(export).normalize() + pd.Timedelta(
+            days=config.snapshots.min_history_days
+        )
+    score_date = resolve_as_of(as_of, export.as_of, earliest)
     export_source = data_source_key(data_dir, mapping)
     bundle, model_info = load_bundle(model, config, export_source)
     metadata = getattr(bundle, "metadata", {}) or {}
