@@ -221,3 +221,16 @@ def test_as_of_unknown_without_dates(tables, make_export):
         r"as-of date is unknown; state as_of in the mapping",
     ):
         load_export(make_export(tables))
+
+
+def test_missing_file_lists_few_names(tmp_path):
+    from expansion_propensity.ingest.readers import missing_file_message
+
+    for index in range(12):
+        (tmp_path / f"file{index:02d}.txt").write_text("x")
+
+    message = missing_file_message(tmp_path, "accounts")
+
+    assert "files there: file00.txt, file01.txt" in message
+    assert "file07.txt and 4 more." in message
+    assert "file08.txt" not in message

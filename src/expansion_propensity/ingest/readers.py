@@ -66,9 +66,17 @@ def missing_file_message(data_dir: Path, table: str) -> str:
     )
 
 
+# A wrong --data folder can hold hundreds of files; the message lists this many.
+MAX_LISTED_FILES = 8
+
+
 def _listing(data_dir: Path) -> str:
     names = sorted(path.name for path in data_dir.iterdir() if path.is_file())
-    return ", ".join(names) if names else "none"
+    if not names:
+        return "none"
+    listed = ", ".join(names[:MAX_LISTED_FILES])
+    hidden = len(names) - MAX_LISTED_FILES
+    return f"{listed} and {hidden} more" if hidden > 0 else listed
 
 
 def read_table(table: str, path: Path, mapping: Mapping) -> RawTable:
