@@ -25,7 +25,11 @@ def test_no_mapping_defaults():
 
 def test_unknown_table_named(tmp_path):
     path = write(tmp_path, "tables:\n  acounts:\n    file: a.csv\n")
-    with pytest.raises(InputError, match=r"unknown table 'acounts'; expected one of accounts"):
+    with pytest.raises(
+        InputError,
+        match=r"\n  tables: unknown table 'acounts' \(did you mean 'accounts'\?\); expected one of "
+        r"accounts",
+    ):
         load_mapping(path)
 
 
@@ -54,6 +58,16 @@ def test_misspelt_section_lists_keys(tmp_path):
 def test_unknown_column_named(tmp_path):
     path = write(tmp_path, "tables:\n  accounts:\n    columns:\n      signup: signup_date\n")
     with pytest.raises(InputError, match=r"tables\.accounts\.columns: unknown column 'signup'"):
+        load_mapping(path)
+
+
+def test_misspelt_column_suggested(tmp_path):
+    path = write(tmp_path, "tables:\n  accounts:\n    columns:\n      custmer_since: signup\n")
+    with pytest.raises(
+        InputError,
+        match=r"\n  tables\.accounts\.columns: unknown column 'custmer_since' \(did you mean "
+        r"'customer_since'\?\)",
+    ):
         load_mapping(path)
 
 

@@ -7,6 +7,7 @@ and column names and ISO dates. See docs/data-contract.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from pathlib import Path
 
 import yaml
@@ -86,15 +87,19 @@ class Mapping(_Strict):
     def _check_tables(self) -> Mapping:
         for table, spec in self.tables.items():
             if table not in TABLES:
-                raise ValueError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
+                raise ValueError(
+                    f"tables: unknown table {table!r}{_suggest(table, TABLES)}; expected one of "
+                    f"{', '.join(TABLES)}"
+                )
             known = TABLES[table].column_names
             options = ("columns", "constants", "multiply", "date_formats")
             for option in options:
                 for column in getattr(spec, option):
                     if column not in known:
                         raise ValueError(
-                            f"tables.{table}.{option}: unknown column {column!r}; "
-                            f"the contract's {table} columns are {', '.join(known)}"
+                            f"tables.{table}.{option}: unknown column {column!r}"
+                            f"{_suggest(column, known)}; the contract's {table} columns are "
+                            f"{', '.join(known)}"
                         )
             for column in spec.multiply:
                 if TABLES[table].column(column).kind != NUMBER:
@@ -116,14 +121,23 @@ class Mapping(_Strict):
         return self.table(table).date_formats.get(column, self.date_format)
 
 
+def _suggest(name: str, valid) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _describe(err: ValidationError) -> str:
     lines = []
     for item in err.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "top level"
         message = item["msg"].removeprefix("Value error, ")
+        location = ".".join(str(part) for part in item["loc"])
+        # Table checks run on the whole mapping and name their own key in the message.
+        if not location:
+            lines.append(f"  {message}")
+            continue
         if item["type"] == "extra_forbidden":
             message = unknown_key_message(Mapping, item["loc"])
-        lines.append(f"  {where}: {message}")
+        lines.append(f"  {location}: {message}")
     return "\n".join(lines)
 
 
