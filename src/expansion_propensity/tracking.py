@@ -135,7 +135,13 @@ def runs_table(
     if "tags.model" in runs.columns:
         runs = runs[runs["tags.model"] != "lightgbm-tuning"]
     if source is not None:
+        sources = sorted(set(_column(runs, "tags.data_source").dropna()))
         runs = runs[_column(runs, "tags.data_source") == source]
+        if runs.empty and sources:
+            raise InputError(
+                f"experiment {config.tracking.experiment!r} has no runs trained on export "
+                f"{source!r}; its runs come from {', '.join(sources)}"
+            )
     if runs.empty:
         which = f" trained on export {source!r}" if source is not None else ""
         raise InputError(

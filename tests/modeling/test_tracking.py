@@ -168,7 +168,9 @@ def test_compare_table_sorted_by_metric(tracked_project, fast_config, tmp_path):
 def test_compare_filters_by_source(tracked_project, fast_config):
     assert len(runs_table(fast_config, source="unknown")) == 3
 
-    with pytest.raises(InputError, match="has no runs trained on export 'acme'"):
+    with pytest.raises(
+        InputError, match="has no runs trained on export 'acme'; its runs come from unknown"
+    ):
         runs_table(fast_config, source="acme")
 
 
