@@ -12,7 +12,11 @@ import pytest
 
 from expansion_propensity.errors import ModelError
 from expansion_propensity.features import registry
-from expansion_propensity.modeling.calibration import choose_method, fit_calibrator
+from expansion_propensity.modeling.calibration import (
+    PROBABILITY_FLOOR,
+    choose_method,
+    fit_calibrator,
+)
 from expansion_propensity.modeling.lgbm import learn_categories, to_model_frame
 
 PREDICT_SCRIPT = """
@@ -167,6 +171,18 @@ def test_calibrator_monotone_in_raw_score(minimum):
     probabilities = calibrator.predict(grid)
     assert np.all(np.diff(probabilities) >= 0)
     assert probabilities[-1] > probabilities[0]
+
+
+def test_isotonic_never_returns_zero_or_one():
+    raw = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0] * 20)
+    labels = np.array([0, 0, 0, 1, 1, 1, 1] * 20)
+
+    calibrator = fit_calibrator(raw, labels, isotonic_min_positives=1)
+    probabilities = calibrator.predict(np.array([-10.0, 0.0, 10.0]))
+
+    assert calibrator.method == "isotonic"
+    assert probabilities[0] == pytest.approx(PROBABILITY_FLOOR)
+    assert probabilities[-1] == pytest.approx(1 - PROBABILITY_FLOOR)
 
 
 def test_calibrator_single_class_raises():

@@ -36,6 +36,12 @@ class MarginPassthrough(ClassifierMixin, BaseEstimator):
         return (self.decision_function(X) > 0).astype(int)
 
 
+# Isotonic calibration returns exactly 0 (or 1) for margins below (or above) every
+# calibration positive (or negative). No account's expansion is impossible or
+# certain, so probabilities are clipped to this distance from 0 and 1.
+PROBABILITY_FLOOR = 0.001
+
+
 class ScoreCalibrator:
     """Maps a raw LightGBM margin (log-odds) to a calibrated probability."""
 
@@ -47,7 +53,8 @@ class ScoreCalibrator:
     def predict(self, raw_score: np.ndarray) -> np.ndarray:
         """Return calibrated P(expand) for each raw margin, shape (n,)."""
         margins = np.asarray(raw_score, dtype=float).reshape(-1, 1)
-        return self.calibrated.predict_proba(margins)[:, 1]
+        probabilities = self.calibrated.predict_proba(margins)[:, 1]
+        return np.clip(probabilities, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
 
 def choose_method(n_positives: int, isotonic_min_positives: int) -> tuple[str, str]:
