@@ -2,7 +2,7 @@
 
 Every later stage reads these names and types only; a mapping file translates
 a foreign export onto them. Money is in the export's currency units per year
-(ARR) unless a column says otherwise; dates are timezone-naive timestamps.
+(ARR) unless a column states otherwise; dates are timezone-naive timestamps.
 See docs/data-contract.md for the grain and meaning of each column.
 """
 

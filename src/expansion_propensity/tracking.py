@@ -143,9 +143,9 @@ def runs_table(
                 f"{source!r}; its runs come from {', '.join(sources)}"
             )
     if runs.empty:
-        which = f" trained on export {source!r}" if source is not None else ""
+        source_clause = f" trained on export {source!r}" if source is not None else ""
         raise InputError(
-            f"experiment {config.tracking.experiment!r} has no runs{which}; run `make train` first"
+            f"experiment {config.tracking.experiment!r} has no runs{source_clause}; run `make train` first"
         )
 
     table = pd.DataFrame(

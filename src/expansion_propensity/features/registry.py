@@ -1,7 +1,7 @@
 """The feature registry: every model feature, its pillar, meaning and unit.
 
 Explanations, docs and the weighted-formula baseline all read this list, so a
-feature is described once. ``direction`` says whether a higher value should
+feature is described once. ``direction`` sets whether a higher value should
 raise (+1) or lower (-1) the formula's pillar score; 0 keeps it out of the
 formula (context features and missing-data indicators).
 """

@@ -36,7 +36,7 @@ class Report:
 
     source: str
     mapping: str | None
-    # Every command that loads an export rewrites the report, so the time tells which run wrote it.
+    # Every command that loads an export rewrites the report, so the time shows which run wrote it.
     created_at: str = field(default_factory=lambda: utc_now())
     tables: dict[str, dict] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
